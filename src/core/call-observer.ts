@@ -1,0 +1,90 @@
+/**
+ * The seam between the gateway and telemetry. The gateway reports what happens to each call; an observer
+ * (OpenTelemetry spans and metrics, the log table) turns it into records. The gateway never waits on an
+ * observer and an observer must never throw into the gateway: telemetry cannot slow or break traffic.
+ */
+import type { CanonicalRequest } from './canonical-request.ts';
+import type { GatewayError } from './gateway-error.ts';
+import type { StreamEvent } from './stream-events.ts';
+
+export type ClientProtocolName = 'openai-chat' | 'anthropic-messages';
+
+/** passthrough: same protocol both sides, bytes forwarded; converted: translated; local: built-in provider. */
+export type RouteKind = 'passthrough' | 'converted' | 'local';
+
+export type CallStart = {
+  /** Date.now() when the request reached lessllm. */
+  startEpochMs: number;
+  /** performance.now() at the same moment; all durations are measured on this clock. */
+  startMonotonicMs: number;
+  clientProtocol: ClientProtocolName;
+  /** The protocol spoken to the upstream; undefined for a local provider (mock). */
+  upstreamProtocol: ClientProtocolName | undefined;
+  routeKind: RouteKind;
+  /** Provider name from the config (e.g. `openai`, `local`). */
+  providerName: string;
+  /** Provider type: the value for `gen_ai.provider.name` (openai, anthropic, mock…). */
+  providerType: string;
+  /** The model the client asked for. */
+  requestedModel: string;
+  /** The model sent upstream (differs when a route aliases). */
+  upstreamModel: string;
+  stream: boolean;
+  /** The request body exactly as received. */
+  rawRequestBody: string;
+  /** The parsed body, for attributes such as max_tokens and temperature. */
+  requestBody: Record<string, unknown>;
+  /** The canonical form; computed lazily because passthrough never needs it for traffic. */
+  canonicalRequest: () => CanonicalRequest | undefined;
+  /** Where the upstream is, for `server.address`/`server.port`; undefined for a local provider. */
+  upstreamUrl: URL | undefined;
+  http: {
+    method: string;
+    path: string;
+    clientAddress: string | undefined;
+    /** Request headers, secrets already removed. */
+    headers: Record<string, string>;
+  };
+  /** W3C trace context sent by the client, if any. */
+  traceparent: string | undefined;
+  tracestate: string | undefined;
+};
+
+export type CallEnd = {
+  /** performance.now() when the last byte was handed to the client (or the call failed). */
+  endMonotonicMs: number;
+  /** HTTP status the client got. */
+  status: number;
+  /** Set when the call failed: before the stream (HTTP error) or inside it (in-band error). */
+  error: GatewayError | undefined;
+  /** The client went away before the response was complete. */
+  cancelled: boolean;
+  /** Response headers sent to the client, secrets removed. */
+  responseHeaders: Record<string, string>;
+  /** Bytes of response body sent to the client. */
+  responseBytes: number;
+  /** Number of chunks (SSE events) sent to the client; 0 for a non-streaming call. */
+  chunkCount: number;
+  /** Time lessllm spent on the call itself: total duration minus time waiting on the upstream. */
+  overheadMs: number;
+  /** The exact response body for a non-streaming call (client's format); undefined for streams. */
+  responseBody: string | undefined;
+};
+
+export interface CallTrace {
+  /** Extra headers to send upstream (e.g. `traceparent` of the gateway's client span). */
+  upstreamHeaders(): Record<string, string>;
+  /** Every canonical event, in order, as it passes (from a decoded copy on passthrough). */
+  onEvent(event: StreamEvent, atMonotonicMs: number): void;
+  /** Exactly once. */
+  end(result: CallEnd): void;
+}
+
+export interface CallObserver {
+  startCall(start: CallStart): CallTrace;
+}
+
+const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
+
+/** What the gateway uses when telemetry is off. */
+export const noopObserver: CallObserver = { startCall: () => noopTrace };

@@ -1,0 +1,67 @@
+/** Everything one chat call carries from arrival to its last byte, and how it ends. */
+import type { CallTrace } from '../core/call-observer.ts';
+import type { GatewayError } from '../core/gateway-error.ts';
+import type { Protocol } from '../protocols/protocol.ts';
+import type { ResolvedRoute } from './router.ts';
+import { headersWithoutSecrets, jsonResponse } from './http-headers.ts';
+
+export type CallContext = {
+  clientProtocol: Protocol;
+  route: ResolvedRoute;
+  incoming: Request;
+  rawBody: string;
+  body: Record<string, unknown>;
+  stream: boolean;
+  trace: CallTrace;
+  /** performance.now() at arrival. */
+  startedAt: number;
+  /** Aborts the upstream request: on client disconnect, or when the response is stopped early. */
+  upstreamAbort: AbortController;
+  /** Time spent in lessllm's own code so far (everything but waiting on the upstream or the client). */
+  overheadMs: number;
+  ended: boolean;
+};
+
+export type CallOutcome = {
+  status: number;
+  error?: GatewayError;
+  cancelled?: boolean;
+  responseHeaders: Headers;
+  responseBytes: number;
+  chunkCount: number;
+  responseBody?: string;
+};
+
+/** Reports the end of the call to telemetry, exactly once. */
+export function endCall(context: CallContext, outcome: CallOutcome): void {
+  if (context.ended) return;
+  context.ended = true;
+  context.trace.end({
+    endMonotonicMs: performance.now(),
+    status: outcome.status,
+    error: outcome.error,
+    cancelled: outcome.cancelled ?? false,
+    responseHeaders: headersWithoutSecrets(outcome.responseHeaders),
+    responseBytes: outcome.responseBytes,
+    chunkCount: outcome.chunkCount,
+    overheadMs: context.overheadMs,
+    responseBody: outcome.responseBody,
+  });
+}
+
+/** Answers with an error in the client's protocol before any byte of a response was sent. */
+export function failCall(context: CallContext, error: GatewayError): Response {
+  const encoded = context.clientProtocol.encodeError(error);
+  const response = jsonResponse(encoded.status, encoded.body, encoded.headers);
+  const body = JSON.stringify(encoded.body);
+  endCall(context, {
+    status: encoded.status,
+    error,
+    cancelled: context.upstreamAbort.signal.aborted && context.incoming.signal.aborted,
+    responseHeaders: response.headers,
+    responseBytes: new TextEncoder().encode(body).byteLength,
+    chunkCount: 0,
+    responseBody: body,
+  });
+  return response;
+}

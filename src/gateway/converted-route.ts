@@ -1,0 +1,169 @@
+/**
+ * Client and upstream speak different protocols: the request goes through the canonical form, and the
+ * response comes back through it — decode upstream SSE → canonical events → encode client SSE, fused in
+ * one loop per network chunk so every token is forwarded the moment it arrives.
+ */
+import { accumulate } from '../core/accumulate.ts';
+import type { CanonicalRequest } from '../core/canonical-request.ts';
+import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
+import { responseToEvents } from '../core/response-events.ts';
+import { createSseTap, parseJsonSafely } from '../core/sse.ts';
+import type { StreamEvent } from '../core/stream-events.ts';
+import type { Transcoder } from '../core/transcoder.ts';
+import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
+import { endCall, failCall, type CallContext } from './call-context.ts';
+import { forwardedResponseHeaders, jsonResponse, sseHeaders } from './http-headers.ts';
+import { relayStream } from './relay-stream.ts';
+import { callUpstream, isEventStream } from './upstream-call.ts';
+
+export async function runConverted(
+  context: CallContext,
+  endpoint: UpstreamEndpoint,
+  canonical: CanonicalRequest,
+  defaultMaxTokens: number,
+): Promise<Response> {
+  let upstreamBody: string;
+  try {
+    upstreamBody = JSON.stringify(endpoint.protocol.encodeRequest(canonical, { defaultMaxTokens }));
+  } catch (error) {
+    return failCall(context, toGatewayError(error));
+  }
+  const upstream = await callUpstream(context, endpoint, upstreamBody);
+  if (!(upstream instanceof Response)) return failCall(context, upstream);
+
+  const forwarded = forwardedResponseHeaders(upstream.headers);
+  if (!upstream.ok) {
+    const text = await upstream.text().catch(() => '');
+    return failCall(context, endpoint.protocol.decodeError(upstream.status, text, upstream.headers));
+  }
+  if (context.stream && isEventStream(upstream)) return relayConvertedStream(context, endpoint, upstream, canonical, forwarded);
+
+  // A JSON answer: to a non-streaming request, or from an upstream that ignored `stream: true`.
+  const text = await upstream.text().catch((error: unknown) => {
+    throw new GatewayError('bad_gateway', `The upstream response could not be read: ${toGatewayError(error).message}`);
+  });
+  const processingStart = performance.now();
+  const parsed = parseJsonSafely(text);
+  if (!parsed.ok) return failCall(context, new GatewayError('bad_gateway', `The upstream answered with malformed JSON: ${parsed.error}`));
+  let events: StreamEvent[];
+  try {
+    events = responseToEvents(endpoint.protocol.decodeResponse(parsed.value));
+  } catch (error) {
+    return failCall(context, toGatewayError(error));
+  }
+  if (context.stream) {
+    const source = new ReadableStream<StreamEvent>({
+      start(controller) {
+        for (const event of events) controller.enqueue(event);
+        controller.close();
+      },
+    });
+    context.overheadMs += performance.now() - processingStart;
+    return relayEvents(context, source, canonical, forwarded, upstream.status);
+  }
+  const now = performance.now();
+  for (const event of events) context.trace.onEvent(event, now);
+  const body = context.clientProtocol.encodeResponse(accumulate(events));
+  const response = jsonResponse(200, body, forwarded);
+  const responseText = JSON.stringify(body);
+  context.overheadMs += performance.now() - processingStart;
+  endCall(context, { status: 200, responseHeaders: response.headers, responseBytes: new TextEncoder().encode(responseText).byteLength, chunkCount: 0, responseBody: responseText });
+  return response;
+}
+
+function relayConvertedStream(
+  context: CallContext,
+  endpoint: UpstreamEndpoint,
+  upstream: Response,
+  canonical: CanonicalRequest,
+  forwarded: Headers,
+): Response {
+  const decoder = endpoint.protocol.createStreamDecoder();
+  const pipeline = createEventPipeline(context, canonical);
+  const tap = createSseTap((message) => decoder.push(message, pipeline.accept));
+  const responseHeaders = sseHeaders(forwarded);
+  const body = relayStream(upstream.body!, {
+    onInput(chunk, output) {
+      pipeline.attach(output.enqueueText);
+      tap.feed(chunk);
+      return pipeline.failed ? 'stop' : 'continue';
+    },
+    onSourceEnd(output) {
+      pipeline.attach(output.enqueueText);
+      tap.end();
+      decoder.end(pipeline.accept);
+      pipeline.end();
+    },
+    onSourceError(error, output) {
+      pipeline.attach(output.enqueueText);
+      pipeline.accept({ type: 'error', error: new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(error).message}`) });
+      pipeline.end();
+    },
+    onFinish(finish) {
+      if (finish.cancelled) context.upstreamAbort.abort();
+      context.overheadMs += finish.processingMs;
+      endCall(context, { status: upstream.status, error: pipeline.error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
+    },
+  });
+  return new Response(body, { status: 200, headers: responseHeaders });
+}
+
+/** Streams canonical events (already decoded) to the client: used by the mock and by JSON-to-stream. */
+export function relayEvents(
+  context: CallContext,
+  source: ReadableStream<StreamEvent>,
+  canonical: CanonicalRequest,
+  forwarded: Headers,
+  status = 200,
+): Response {
+  const pipeline = createEventPipeline(context, canonical);
+  const responseHeaders = sseHeaders(forwarded);
+  const body = relayStream(source, {
+    onInput(event, output) {
+      pipeline.attach(output.enqueueText);
+      pipeline.accept(event);
+      return pipeline.failed ? 'stop' : 'continue';
+    },
+    onSourceEnd(output) {
+      pipeline.attach(output.enqueueText);
+      pipeline.end();
+    },
+    onSourceError(error, output) {
+      pipeline.attach(output.enqueueText);
+      pipeline.accept({ type: 'error', error: toGatewayError(error) });
+      pipeline.end();
+    },
+    onFinish(finish) {
+      context.overheadMs += finish.processingMs;
+      endCall(context, { status, error: pipeline.error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
+    },
+  });
+  return new Response(body, { status, headers: responseHeaders });
+}
+
+/** Canonical events → telemetry and the client's encoder; `attach` points it at the current output. */
+function createEventPipeline(context: CallContext, canonical: CanonicalRequest) {
+  const encoder: Transcoder<StreamEvent, string> = context.clientProtocol.createStreamEncoder({ includeUsage: canonical.streamUsageRequested });
+  let write: (text: string) => void = () => {};
+  const pipeline = {
+    failed: false,
+    error: undefined as GatewayError | undefined,
+    attach(output: (text: string) => void) {
+      write = output;
+    },
+    accept(event: StreamEvent) {
+      // After an error nothing more may reach the client: the error is its last word.
+      if (pipeline.failed) return;
+      context.trace.onEvent(event, performance.now());
+      if (event.type === 'error') {
+        pipeline.failed = true;
+        pipeline.error = event.error;
+      }
+      encoder.push(event, write);
+    },
+    end() {
+      encoder.end(write);
+    },
+  };
+  return pipeline;
+}

@@ -1,0 +1,40 @@
+/**
+ * GET /v1/models and /v1/models/{id}: the model names the routes expose, in the format of the client
+ * that asks — Anthropic's list when the request carries `anthropic-version` (as the Anthropic SDK
+ * always does), OpenAI's otherwise.
+ */
+import { GatewayError } from '../core/gateway-error.ts';
+import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index.ts';
+import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
+import { jsonResponse } from './http-headers.ts';
+import type { Router } from './router.ts';
+
+/** Routes carry no creation date; a fixed one keeps responses stable. */
+const listedSince = new Date('2026-01-01T00:00:00Z');
+
+export function createModelsEndpoint(router: Router) {
+  const isAnthropicClient = (incoming: Request) => incoming.headers.has('anthropic-version');
+
+  const toOpenAi = (id: string, owner: string) => ({ id, object: 'model', created: Math.floor(listedSince.getTime() / 1000), owned_by: owner });
+  const toAnthropic = (id: string) => ({ type: 'model', id, display_name: id, created_at: listedSince.toISOString() });
+
+  return {
+    list(incoming: Request): Response {
+      const models = router.listedModels();
+      if (isAnthropicClient(incoming)) {
+        const data = models.map((model) => toAnthropic(model.id));
+        return jsonResponse(200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+      }
+      return jsonResponse(200, { object: 'list', data: models.map((model) => toOpenAi(model.id, model.provider.name)) });
+    },
+    retrieve(incoming: Request, id: string): Response {
+      const route = router.resolve(id);
+      if (!route) {
+        const protocol = isAnthropicClient(incoming) ? anthropicMessagesProtocol : openAiChatProtocol;
+        const encoded = protocol.encodeError(new GatewayError('not_found', `The model '${id}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
+        return jsonResponse(encoded.status, encoded.body, encoded.headers);
+      }
+      return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.provider.name));
+    },
+  };
+}

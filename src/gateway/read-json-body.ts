@@ -1,0 +1,52 @@
+/**
+ * Reads a request body as JSON with a size limit, answering every way it can be wrong with a
+ * GatewayError the client's protocol can express (415, 413, 400), never an exception.
+ */
+import { GatewayError, invalidRequest } from '../core/gateway-error.ts';
+
+export type JsonBody = { raw: string; body: Record<string, unknown> };
+
+export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBody> {
+  const contentType = request.headers.get('content-type');
+  // A missing content type is accepted (some clients omit it); a different one is a mistake.
+  if (contentType !== null && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
+    throw new GatewayError('unsupported_media_type', `Content-Type must be application/json (got ${JSON.stringify(contentType)})`);
+  }
+  const declaredLength = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declaredLength > maxBytes) throw tooLarge(maxBytes);
+  const raw = await readLimited(request, maxBytes);
+  if (raw.trim() === '') throw invalidRequest('The request body is empty; expected a JSON object.');
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch (error) {
+    throw invalidRequest(`The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidRequest(`The request body must be a JSON object (got ${Array.isArray(body) ? 'an array' : JSON.stringify(body)}).`);
+  }
+  return { raw, body: body as Record<string, unknown> };
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError('request_too_large', `The request body is larger than the ${maxBytes}-byte limit (server.max_body_bytes).`);
+}

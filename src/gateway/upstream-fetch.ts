@@ -1,0 +1,13 @@
+/** Sends one request upstream; a network failure becomes a 502 GatewayError naming the upstream. */
+import { GatewayError } from '../core/gateway-error.ts';
+import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
+
+export async function fetchUpstream(endpoint: UpstreamEndpoint, body: string, signal: AbortSignal): Promise<Response> {
+  try {
+    return await fetch(endpoint.url, { method: 'POST', headers: endpoint.headers, body, signal });
+  } catch (error) {
+    if (signal.aborted) throw new GatewayError('api_error', 'The client closed the request before the upstream answered.', { status: 499, cause: error });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GatewayError('bad_gateway', `Could not reach the upstream at ${new URL(endpoint.url).origin}: ${reason}`, { cause: error });
+  }
+}

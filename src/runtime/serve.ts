@@ -1,0 +1,67 @@
+/**
+ * The only file that knows which runtime lessllm is on. Bun serves Elysia natively, Deno through
+ * `Deno.serve(app.fetch)`, Node through Elysia's node adapter; everything else is web standards.
+ */
+import type { AppOptions } from '../gateway/app.ts';
+import { createApp } from '../gateway/app.ts';
+
+export type RuntimeName = 'bun' | 'deno' | 'node';
+
+export type RunningServer = { url: string; stop(): Promise<void> };
+
+type DenoRemote = { remoteAddr: { hostname: string } };
+type DenoServer = { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
+type DenoGlobal = {
+  serve(
+    options: { hostname: string; port: number; onListen?: (address: { port: number }) => void },
+    handler: (request: Request, info: DenoRemote) => Response | Promise<Response>,
+  ): DenoServer;
+};
+
+export function currentRuntime(): RuntimeName {
+  if ('Bun' in globalThis) return 'bun';
+  if ('Deno' in globalThis) return 'deno';
+  return 'node';
+}
+
+export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysiaAdapter'>, host: string, port: number): Promise<RunningServer> {
+  const runtime = currentRuntime();
+  switch (runtime) {
+    case 'bun': {
+      const clientAddressOf = (request: Request, server: unknown) =>
+        (server as { requestIP?: (request: Request) => { address: string } | null } | null)?.requestIP?.(request)?.address;
+      const app = createApp({ ...options, clientAddressOf });
+      app.listen({ hostname: host, port });
+      const server = app.server!;
+      return { url: `http://${host}:${server.port}`, stop: async () => void (await server.stop(true)) };
+    }
+    case 'deno': {
+      // Deno hands the peer address to the handler, not to the Request: remember it per request.
+      const addresses = new WeakMap<Request, string>();
+      const app = createApp({ ...options, clientAddressOf: (request) => addresses.get(request) });
+      const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+      const listening = Promise.withResolvers<number>();
+      const server = deno.serve({ hostname: host, port, onListen: (address) => listening.resolve(address.port) }, (request, info) => {
+        addresses.set(request, info.remoteAddr.hostname);
+        return app.fetch(request);
+      });
+      const boundPort = await listening.promise;
+      return { url: `http://${host}:${boundPort}`, stop: () => server.shutdown() };
+    }
+    case 'node': {
+      const { node } = await import('@elysiajs/node');
+      // srvx, under Elysia's node adapter, puts the peer address on the request.
+      const app = createApp({ ...options, elysiaAdapter: node(), clientAddressOf: (request) => (request as { ip?: string }).ip });
+      const started = Promise.withResolvers<{ raw: { ready(): Promise<unknown>; close(): Promise<void>; node?: { server?: { address(): unknown } } } }>();
+      app.listen({ hostname: host, port }, (info) => started.resolve(info as never));
+      const { raw } = await started.promise;
+      await raw.ready();
+      const address = raw.node?.server?.address() as { port: number } | null;
+      return { url: `http://${host}:${address?.port ?? port}`, stop: () => raw.close() };
+    }
+    default: {
+      const unknownRuntime: never = runtime;
+      throw new Error(`unsupported runtime ${unknownRuntime}`);
+    }
+  }
+}
