@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole suite, the same files on every runtime: Bun, Deno, Node 24, then the end-to-end tests again
+# against the compiled executable. Ends with one line: "lessllm: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=./node_modules/.bin
+logs=$(mktemp -d)
+status=0
+
+run() { # name, command...
+  local name=$1; shift
+  echo "══ $name: $*"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local code=${PIPESTATUS[0]}
+  [ "$code" -eq 0 ] || { echo "══ $name failed (exit $code)"; status=1; }
+}
+
+run bun "$bin/bun" test
+run deno "$bin/deno" test -A --quiet
+run node "$bin/node" --test 'src/**/*.test.ts' 'test/**/*.test.ts'
+run build "$bin/bun" run build
+if [ -x dist/lessllm ]; then
+  LESSLLM_TEST_COMMAND=dist/lessllm run compiled "$bin/node" --test 'test/e2e/**/*.test.ts'
+fi
+
+# Sum what each runner reported, in its own words.
+count() { grep -hoE "$1" "$logs"/$2.log 2>/dev/null | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count '[0-9]+ passed' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
+failed=$(( $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
+rm -rf "$logs"
+[ "$failed" -eq 0 ] || status=1
+echo "lessllm: $passed passed, $failed failed"
+exit $status
