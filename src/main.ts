@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { noopObserver } from './core/call-observer.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load-config.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { currentRuntime, serve } from './runtime/serve.ts';
+import { createTelemetry, TelemetryConfigError, telemetryOptionsFromConfig, type TelemetryOptions } from './telemetry/index.ts';
 
 const usage = `usage: lessllm <command> [options]
 
@@ -59,10 +59,12 @@ function loadConfig(path: string | undefined): GatewayConfig {
 
 async function runServer(options: { config?: string; host?: string; port?: string }): Promise<number> {
   let config: GatewayConfig;
+  let telemetryOptions: TelemetryOptions;
   try {
     config = loadConfig(options.config);
+    telemetryOptions = telemetryOptionsFromConfig(config.telemetrySections, process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof TelemetryConfigError) {
       process.stderr.write(`lessllm: ${error.message}\n`);
       return 1;
     }
@@ -75,7 +77,8 @@ async function runServer(options: { config?: string; host?: string; port?: strin
     return 2;
   }
 
-  const server = await serve({ config, observer: noopObserver }, host, port);
+  const telemetry = await createTelemetry(telemetryOptions);
+  const server = await serve({ config, observer: telemetry.observer, metrics: () => telemetry.metricsHandler() }, host, port);
   process.stdout.write(`lessllm listening on ${server.url}\n`);
   process.stdout.write(`  config: ${config.source}; runtime: ${currentRuntime()}; routes: ${config.routes.map((route) => `${route.match} → ${route.provider}`).join(', ')}\n`);
 
@@ -85,6 +88,8 @@ async function runServer(options: { config?: string; host?: string; port?: strin
     process.once('SIGTERM', stop);
   });
   await server.stop();
+  // Spans, metrics and log rows still queued are written before exit (bounded: a dead collector cannot hold it).
+  await telemetry.shutdown();
   return 0;
 }
 

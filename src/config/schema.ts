@@ -3,6 +3,7 @@
  * the config, and its error paths point at the offending line.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { logSectionSchema, pricingSectionSchema, telemetrySectionSchema } from '../telemetry/config-schema.ts';
 
 const headersSchema = Type.Record(Type.String(), Type.String(), {
   description: 'extra headers sent upstream with every request',
@@ -72,10 +73,10 @@ export const configFileSchema = Type.Object(
     server: Type.Optional(serverSchema),
     providers: Type.Record(Type.String(), providerSchema),
     routes: Type.Array(routeSchema, { minItems: 1 }),
-    // Owned by the telemetry module, which validates them itself.
-    telemetry: Type.Optional(Type.Unknown()),
-    pricing: Type.Optional(Type.Unknown()),
-    log: Type.Optional(Type.Unknown()),
+    // Defined by the telemetry module; checked here too so mistakes get a file:line.
+    telemetry: Type.Optional(telemetrySectionSchema),
+    pricing: Type.Optional(pricingSectionSchema),
+    log: Type.Optional(logSectionSchema),
   },
   { additionalProperties: false },
 );

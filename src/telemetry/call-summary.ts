@@ -1,0 +1,121 @@
+/**
+ * The numbers of one finished call, computed once at its end from what the gateway reported: timings
+ * (TTFT, TPOT, tokens per second), the response, token usage (reported, or counted with a tokenizer when
+ * the upstream sent none), cost and error type. Spans, metrics and the log row all read this one record,
+ * so they always agree.
+ */
+import type { CallEnd, CallStart } from '../core/call-observer.ts';
+import type { ResponseAccumulator } from '../core/accumulate.ts';
+import type { CanonicalResponse, Usage } from '../core/canonical-response.ts';
+import { estimateContentTokens, estimateRequestTokens } from '../core/token-count.ts';
+import { costOf, type Cost, type PriceTable } from './pricing.ts';
+import { ERROR_TYPE_CANCELLED } from './semconv.ts';
+
+export type CallSummary = {
+  start: CallStart;
+  end: CallEnd;
+  /** Epoch milliseconds of the end, on the same clock as start.startEpochMs. */
+  endEpochMs: number;
+  durationMs: number;
+  /** Request arrival to the first content delta; streams only (a non-streaming answer arrives at once). */
+  ttftMs: number | undefined;
+  tpotMs: number | undefined;
+  outputTokensPerSecond: number | undefined;
+  /** What came back: accumulated from the stream, or the non-streaming body decoded. */
+  response: CanonicalResponse | undefined;
+  usage: Usage | undefined;
+  usageEstimated: boolean;
+  cost: Cost;
+  /** Undefined for a successful call. */
+  errorType: string | undefined;
+  responseModel: string | undefined;
+  finishReasons: string[];
+};
+
+export type CallObservations = {
+  start: CallStart;
+  end: CallEnd;
+  /** performance.now() of the first content delta, if one came. */
+  firstContentAtMs: number | undefined;
+  /** The stream's events folded up; undefined when no event arrived. */
+  accumulator: ResponseAccumulator | undefined;
+};
+
+export function summarizeCall(observations: CallObservations, prices: PriceTable): CallSummary {
+  const { start, end, accumulator } = observations;
+  const durationMs = Math.max(0, end.endMonotonicMs - start.startMonotonicMs);
+  const response = accumulator?.toResponse();
+  const finished = accumulator?.finish !== undefined;
+  const errorType = errorTypeOf(end);
+  const { usage, estimated } = usageOf(start, response, finished, errorType === undefined);
+
+  let ttftMs: number | undefined;
+  let tpotMs: number | undefined;
+  let outputTokensPerSecond: number | undefined;
+  if (start.stream && observations.firstContentAtMs !== undefined) {
+    ttftMs = Math.max(0, observations.firstContentAtMs - start.startMonotonicMs);
+    const generationMs = durationMs - ttftMs;
+    const outputTokens = usage?.outputTokens ?? 0;
+    if (outputTokens > 1) tpotMs = generationMs / (outputTokens - 1);
+    if (outputTokens > 0 && generationMs > 0) outputTokensPerSecond = outputTokens / (generationMs / 1000);
+  }
+
+  const responseModel = response?.model || undefined;
+  const pricedModel = responseModel ?? start.upstreamModel;
+  return {
+    start,
+    end,
+    endEpochMs: start.startEpochMs + durationMs,
+    durationMs,
+    ttftMs,
+    tpotMs,
+    outputTokensPerSecond,
+    response,
+    usage,
+    usageEstimated: estimated,
+    cost: usage ? costOf(usage, prices.priceOf(pricedModel)) : { usd: 0, known: prices.priceOf(pricedModel) !== undefined },
+    errorType,
+    responseModel,
+    finishReasons: response && accumulator?.finish ? [response.finish.raw ?? response.finish.reason] : [],
+  };
+}
+
+/**
+ * The upstream's numbers when it sent them and the response is complete. Otherwise count: a stream that
+ * was cut off or abandoned has usage only from its start (Anthropic reports input tokens first), so its
+ * output is counted from what did arrive. A call that failed before any response used no tokens.
+ */
+function usageOf(
+  start: CallStart,
+  response: CanonicalResponse | undefined,
+  finished: boolean,
+  succeeded: boolean,
+): { usage: Usage | undefined; estimated: boolean } {
+  if (response === undefined) return { usage: undefined, estimated: false };
+  if (response.usageReported && (finished || succeeded)) return { usage: response.usage, estimated: false };
+  const outputTokens = estimateContentTokens(response.content);
+  if (response.usageReported) {
+    return {
+      usage: { ...response.usage, outputTokens: Math.max(response.usage.outputTokens, outputTokens) },
+      estimated: outputTokens > response.usage.outputTokens,
+    };
+  }
+  const request = safely(start.canonicalRequest);
+  const inputTokens = request ? estimateRequestTokens(request) : 0;
+  return { usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, estimated: true };
+}
+
+function errorTypeOf(end: CallEnd): string | undefined {
+  if (end.cancelled) return ERROR_TYPE_CANCELLED;
+  if (end.error) return end.error.kind;
+  if (end.status >= 400) return String(end.status);
+  return undefined;
+}
+
+function safely<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { capJson, capJsonText, utf8Length } from './json-cap.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+
+describe('size-capped JSON', () => {
+  it('keeps a body that fits exactly as received, byte for byte', () => {
+    const raw = '{ "model" : "gpt-4.1",\n "messages": [] }';
+    assert.deepEqual(capJsonText(raw, () => JSON.parse(raw), 1024), { text: raw, truncated: false });
+  });
+
+  it('shortens the long strings inside a body that does not fit, keeping it valid JSON under the budget', () => {
+    const body = {
+      model: 'gpt-4.1',
+      messages: [
+        { role: 'system', content: 'short instructions' },
+        { role: 'user', content: 'x'.repeat(50_000) },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(80_000)}` } }] },
+      ],
+    };
+    const capped = capJsonText(JSON.stringify(body), () => body, 4096);
+    assert.equal(capped.truncated, true);
+    assert.ok(bytes(capped.text) <= 4096, `${bytes(capped.text)} bytes`);
+    const parsed = JSON.parse(capped.text);
+    assert.equal(parsed.model, 'gpt-4.1');
+    assert.equal(parsed.messages[0].content, 'short instructions', 'short strings survive untouched');
+    assert.match(parsed.messages[1].content, /^x+…\[\d+ more characters\]$/);
+    assert.ok(parsed.messages[1].content.length > 500, 'as much as fits is kept');
+  });
+
+  it('never splits a character that takes two UTF-16 units', () => {
+    const capped = capJson({ text: '😀'.repeat(10_000) }, 2048);
+    assert.ok(bytes(capped.text) <= 2048);
+    const text: string = JSON.parse(capped.text).text;
+    const kept = text.slice(0, text.indexOf('…'));
+    assert.equal(kept, '😀'.repeat(kept.length / 2));
+  });
+
+  it('falls back to a small valid object with a preview when strings are not what makes it big', () => {
+    const many = Array.from({ length: 5000 }, (_, index) => ({ index }));
+    const capped = capJson(many, 1024);
+    assert.equal(capped.truncated, true);
+    assert.ok(bytes(capped.text) <= 1024);
+    const parsed = JSON.parse(capped.text);
+    assert.equal(parsed.truncated, true);
+    assert.equal(parsed.original_bytes, bytes(JSON.stringify(many)));
+    assert.ok(parsed.preview.startsWith('[{"index":0}'));
+  });
+
+  it('keeps text that is not JSON when it fits, and previews it when it does not', () => {
+    assert.equal(capJsonText('upstream said no', () => JSON.parse('upstream said no'), 1024).text, 'upstream said no');
+    const capped = capJsonText('<html>'.repeat(1000), () => JSON.parse('<html>'), 1024);
+    assert.ok(JSON.parse(capped.text).preview.startsWith('<html>'));
+  });
+
+  it('counts UTF-8 bytes like TextEncoder does', () => {
+    for (const text of ['', 'abc', 'é', '€', '😀', 'a😀é€\u0000', '\ud800 lone surrogate']) {
+      assert.equal(utf8Length(text), bytes(text), JSON.stringify(text));
+    }
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * One row of the log table per call, dialect-neutral: the SQLite and PostgreSQL schemas both store
+ * exactly these fields. Built from the same CallSummary the span and the metrics use.
+ */
+import type { CallSummary } from '../call-summary.ts';
+import type { CapturedContent, HttpDetails } from '../content-capture.ts';
+
+export type LogRow = {
+  startedAt: Date;
+  traceId: string | null;
+  spanId: string | null;
+  clientProtocol: string;
+  provider: string;
+  providerType: string;
+  route: string;
+  requestedModel: string;
+  upstreamModel: string;
+  responseModel: string | null;
+  stream: boolean;
+  status: number;
+  errorType: string | null;
+  ttftMs: number | null;
+  tpotMs: number | null;
+  tokensPerSecond: number | null;
+  durationMs: number;
+  overheadMs: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  usageEstimated: boolean;
+  costUsd: number;
+  costKnown: boolean;
+  requestBody: string | null;
+  responseBody: string | null;
+  httpDetails: HttpDetails;
+};
+
+export function logRowOf(
+  summary: CallSummary,
+  ids: { traceId: string; spanId: string } | undefined,
+  content: CapturedContent | undefined,
+  http: HttpDetails,
+): LogRow {
+  const { start, end, usage } = summary;
+  return {
+    startedAt: new Date(start.startEpochMs),
+    traceId: ids?.traceId ?? null,
+    spanId: ids?.spanId ?? null,
+    clientProtocol: start.clientProtocol,
+    provider: start.providerName,
+    providerType: start.providerType,
+    route: start.routeKind,
+    requestedModel: start.requestedModel,
+    upstreamModel: start.upstreamModel,
+    responseModel: summary.responseModel ?? null,
+    stream: start.stream,
+    status: end.status,
+    errorType: summary.errorType ?? null,
+    ttftMs: summary.ttftMs ?? null,
+    tpotMs: summary.tpotMs ?? null,
+    tokensPerSecond: summary.outputTokensPerSecond ?? null,
+    durationMs: summary.durationMs,
+    overheadMs: end.overheadMs,
+    inputTokens: usage?.inputTokens ?? null,
+    outputTokens: usage?.outputTokens ?? null,
+    cacheReadTokens: usage?.cacheReadTokens ?? null,
+    cacheWriteTokens: usage?.cacheWriteTokens ?? null,
+    usageEstimated: summary.usageEstimated,
+    costUsd: summary.cost.usd,
+    costKnown: summary.cost.known,
+    requestBody: content?.requestBody.text ?? null,
+    responseBody: content?.responseBody?.text ?? null,
+    httpDetails: http,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The log table in SQLite, through `node:sqlite`, which Bun, Deno and Node (22.13+) all build in: no
+ * native addon to install, and it works inside `bun build --compile` (never `bun:sqlite`, which only Bun
+ * has). drizzle-orm 0.45 has no node:sqlite driver of its own, so its `sqlite-proxy` driver builds the
+ * SQL and this file runs it.
+ *
+ * node:sqlite is synchronous. The writer keeps that cheap on the event loop: one multi-row INSERT per
+ * batch, WAL journal with synchronous=NORMAL (no fsync per commit), and busy timeout 0 so a database
+ * locked by another process fails at once (the batch is retried later) instead of blocking streams.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { desc } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/sqlite-proxy';
+import { sqliteMigrations } from './migrations/embedded.ts';
+import type { LogStore } from './log-store.ts';
+import type { LogRow } from './row.ts';
+import { callsTable } from './schema.sqlite.ts';
+
+/** drizzle's own migrations table, so `drizzle-kit migrate` and lessllm agree on what was applied. */
+const migrationsTable = '__drizzle_migrations';
+
+export async function openSqliteStore(path: string): Promise<LogStore> {
+  const { DatabaseSync } = await import('node:sqlite');
+  const database = new DatabaseSync(path, { timeout: 0 });
+  try {
+    database.exec('PRAGMA journal_mode = WAL');
+    database.exec('PRAGMA synchronous = NORMAL');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const statements = new StatementCache(database);
+  const db = drizzle(async (text, params, method) => {
+    const statement = statements.get(text);
+    switch (method) {
+      case 'run':
+        statement.run(...params);
+        return { rows: [] };
+      case 'get':
+        return { rows: (statement.get(...params) as unknown as unknown[] | undefined) ?? [] };
+      case 'all':
+      case 'values':
+        return { rows: statement.all(...params) as unknown as unknown[][] };
+    }
+  });
+
+  return {
+    async migrate() {
+      migrateSqlite(database);
+    },
+    async insert(rows) {
+      await db.insert(callsTable).values(rows);
+    },
+    async latest(limit) {
+      const rows = await db.select().from(callsTable).orderBy(desc(callsTable.startedAt), desc(callsTable.id)).limit(limit);
+      return rows.map(({ id: _id, ...row }) => row as LogRow);
+    },
+    async close() {
+      database.close();
+    },
+  };
+}
+
+function migrateSqlite(database: DatabaseSync): void {
+  database.exec(`CREATE TABLE IF NOT EXISTS "${migrationsTable}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
+  // BEGIN IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
+  database.exec('BEGIN IMMEDIATE');
+  try {
+    const last = database.prepare(`SELECT created_at FROM "${migrationsTable}" ORDER BY created_at DESC LIMIT 1`).get() as
+      | { created_at: number }
+      | undefined;
+    const record = database.prepare(`INSERT INTO "${migrationsTable}" ("hash", "created_at") VALUES (?, ?)`);
+    for (const migration of sqliteMigrations) {
+      if (last && Number(last.created_at) >= migration.createdAt) continue;
+      for (const statement of migration.statements) database.exec(statement);
+      record.run(migration.hash, migration.createdAt);
+    }
+    database.exec('COMMIT');
+  } catch (error) {
+    database.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Prepared statements by SQL text; batch inserts of different sizes are different texts, so it is bounded. */
+class StatementCache {
+  private readonly database: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(database: DatabaseSync) {
+    this.database = database;
+  }
+
+  get(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      if (this.statements.size >= 16) this.statements.clear();
+      statement = this.database.prepare(text);
+      // drizzle's proxy driver maps rows by column position.
+      statement.setReturnArrays(true);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}

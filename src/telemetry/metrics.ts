@@ -1,0 +1,105 @@
+/**
+ * The metric instruments and what one finished call records into them. Attributes are the few the
+ * conventions allow on metrics (operation, provider, request and response model, error type): never an
+ * id, a key or a user, which would make a new time series per request.
+ */
+import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { CallStart } from '../core/call-observer.ts';
+import type { CallSummary } from './call-summary.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_LESSLLM_DROPPED_KIND,
+  GEN_AI_OPERATION_CHAT,
+  GEN_AI_TOKEN_TYPE_INPUT,
+  GEN_AI_TOKEN_TYPE_OUTPUT,
+  histogramDefinitions,
+  METRIC_LESSLLM_STREAMS_ACTIVE,
+  METRIC_LESSLLM_TELEMETRY_DROPPED,
+  type HistogramDefinition,
+} from './semconv.ts';
+
+/** What telemetry had to give up on, the label of lessllm.telemetry.dropped. */
+export type DroppedKind =
+  | 'span_export'
+  | 'span_queue_full'
+  | 'metric_export'
+  | 'log_queue_full'
+  | 'log_write'
+  | 'observer_error';
+
+export type CallMetrics = {
+  streamStarted(start: CallStart): void;
+  streamEnded(start: CallStart): void;
+  record(summary: CallSummary): void;
+  dropped(kind: DroppedKind, count: number): void;
+};
+
+export function createCallMetrics(meter: Meter): CallMetrics {
+  const histogram = (definition: HistogramDefinition): Histogram =>
+    meter.createHistogram(definition.name, { unit: definition.unit, description: definition.description });
+  const duration = histogram(histogramDefinitions.operationDuration);
+  const tokenUsage = histogram(histogramDefinitions.tokenUsage);
+  const timeToFirstToken = histogram(histogramDefinitions.timeToFirstToken);
+  const timePerOutputToken = histogram(histogramDefinitions.timePerOutputToken);
+  const cost = histogram(histogramDefinitions.cost);
+  const tokensPerSecond = histogram(histogramDefinitions.tokensPerSecond);
+  const overhead = histogram(histogramDefinitions.gatewayOverhead);
+  const streamsActive: UpDownCounter = meter.createUpDownCounter(METRIC_LESSLLM_STREAMS_ACTIVE, {
+    unit: '{stream}',
+    description: 'Streaming calls in flight.',
+  });
+  const dropped: Counter = meter.createCounter(METRIC_LESSLLM_TELEMETRY_DROPPED, {
+    unit: '{item}',
+    description: 'Telemetry lessllm could not deliver (spans, metric pushes, log rows), by lessllm.dropped.kind.',
+  });
+  const droppedAttributes = new Map<DroppedKind, Attributes>();
+
+  return {
+    streamStarted(start) {
+      streamsActive.add(1, streamAttributes(start));
+    },
+    streamEnded(start) {
+      streamsActive.add(-1, streamAttributes(start));
+    },
+    record(summary) {
+      const attributes = callAttributes(summary);
+      const succeeded = summary.errorType === undefined;
+      duration.record(summary.durationMs / 1000, attributes);
+      overhead.record(summary.end.overheadMs / 1000, attributes);
+      if (summary.usage) {
+        tokenUsage.record(summary.usage.inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_INPUT });
+        tokenUsage.record(summary.usage.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_OUTPUT });
+        if (summary.cost.known) cost.record(summary.cost.usd, attributes);
+      }
+      // The conventions define the two server timings for successful responses only.
+      if (succeeded && summary.ttftMs !== undefined) timeToFirstToken.record(summary.ttftMs / 1000, attributes);
+      if (succeeded && summary.tpotMs !== undefined) timePerOutputToken.record(summary.tpotMs / 1000, attributes);
+      if (succeeded && summary.outputTokensPerSecond !== undefined) tokensPerSecond.record(summary.outputTokensPerSecond, attributes);
+    },
+    dropped(kind, count) {
+      let attributes = droppedAttributes.get(kind);
+      if (!attributes) droppedAttributes.set(kind, (attributes = { [ATTR_LESSLLM_DROPPED_KIND]: kind }));
+      dropped.add(count, attributes);
+    },
+  };
+}
+
+function streamAttributes(start: CallStart): Attributes {
+  return {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT,
+    [ATTR_GEN_AI_PROVIDER_NAME]: start.providerType,
+    [ATTR_GEN_AI_REQUEST_MODEL]: start.upstreamModel,
+  };
+}
+
+function callAttributes(summary: CallSummary): Attributes {
+  const attributes: Attributes = streamAttributes(summary.start);
+  if (summary.responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = summary.responseModel;
+  if (summary.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = summary.errorType;
+  return attributes;
+}

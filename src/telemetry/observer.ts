@@ -1,0 +1,182 @@
+/**
+ * The CallObserver the gateway reports every call to. The per-event path only notes the first content
+ * delta and folds the event into the response (a string append, usually); everything else (usage,
+ * cost, bodies, span attributes, metrics, the log row) is computed once, after the call's last byte,
+ * on a later turn of the event loop so the client's final bytes go out first. Nothing here throws into
+ * the gateway: a failure is caught, counted (lessllm.telemetry.dropped, kind observer_error) and
+ * reported once.
+ */
+import { ResponseAccumulator } from '../core/accumulate.ts';
+import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-observer.ts';
+import { responseToEvents } from '../core/response-events.ts';
+import { parseJsonSafely } from '../core/sse.ts';
+import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
+import { endCallSpans, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
+import { summarizeCall } from './call-summary.ts';
+import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
+import type { LogWriter } from './log-table/log-writer.ts';
+import { logRowOf } from './log-table/row.ts';
+import type { CallMetrics, DroppedKind } from './metrics.ts';
+import type { PriceTable } from './pricing.ts';
+import type { TelemetrySdk } from './sdk.ts';
+
+export type ObserverParts = {
+  sdk: TelemetrySdk | undefined;
+  metrics: CallMetrics | undefined;
+  logWriter: LogWriter | undefined;
+  prices: PriceTable;
+  captureContent: boolean;
+  maxContentBytes: number;
+  reportDrop(kind: DroppedKind, count: number): void;
+  warn(message: string): void;
+};
+
+export type TelemetryObserver = CallObserver & {
+  /** Finishes the calls whose end was reported but not yet recorded (used at shutdown). */
+  finishPending(): void;
+};
+
+export function createObserver(parts: ObserverParts): TelemetryObserver {
+  const pending = new Set<CallRecorder>();
+  let warnedAboutFailure = false;
+  const failed = (error: unknown) => {
+    parts.reportDrop('observer_error', 1);
+    if (!warnedAboutFailure) {
+      warnedAboutFailure = true;
+      parts.warn(`telemetry: recording a call failed (further failures are only counted): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  };
+  const context: RecorderContext = { parts, pending, failed };
+  return {
+    startCall(start) {
+      try {
+        return new CallRecorder(start, context);
+      } catch (error) {
+        failed(error);
+        return inertTrace;
+      }
+    },
+    finishPending() {
+      for (const recorder of [...pending]) recorder.finishNow();
+    },
+  };
+}
+
+const inertTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
+
+type RecorderContext = {
+  parts: ObserverParts;
+  pending: Set<CallRecorder>;
+  failed(error: unknown): void;
+};
+
+class CallRecorder implements CallTrace {
+  private readonly start: CallStart;
+  private readonly context: RecorderContext;
+  private readonly spans: CallSpans | undefined;
+  private accumulator: ResponseAccumulator | undefined;
+  private firstContentAtMs: number | undefined;
+  private result: CallEnd | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private recorded = false;
+
+  constructor(start: CallStart, context: RecorderContext) {
+    this.start = start;
+    this.context = context;
+    const { sdk, metrics } = context.parts;
+    this.spans = sdk ? startCallSpans(sdk.tracer, start) : undefined;
+    if (start.stream) metrics?.streamStarted(start);
+  }
+
+  upstreamHeaders(): Record<string, string> {
+    try {
+      return this.spans ? upstreamTraceHeaders(this.spans) : {};
+    } catch (error) {
+      this.context.failed(error);
+      return {};
+    }
+  }
+
+  onEvent(event: StreamEvent, atMonotonicMs: number): void {
+    if (this.result !== undefined) return;
+    try {
+      if (this.firstContentAtMs === undefined && isContentEvent(event)) this.firstContentAtMs = atMonotonicMs;
+      (this.accumulator ??= new ResponseAccumulator()).add(event);
+    } catch (error) {
+      this.context.failed(error);
+    }
+  }
+
+  end(result: CallEnd): void {
+    if (this.result !== undefined) return;
+    this.result = result;
+    try {
+      if (this.start.stream) this.context.parts.metrics?.streamEnded(this.start);
+      this.context.pending.add(this);
+      this.timer = setTimeout(() => this.finishNow(), 0);
+    } catch (error) {
+      this.context.failed(error);
+    }
+  }
+
+  finishNow(): void {
+    if (this.recorded || this.result === undefined) return;
+    this.recorded = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.context.pending.delete(this);
+    try {
+      this.record(this.result);
+    } catch (error) {
+      this.context.failed(error);
+      // A span must end even when recording it failed: an open span is never exported.
+      const endTime = this.start.startEpochMs + (this.result.endMonotonicMs - this.start.startMonotonicMs);
+      this.spans?.client.end(endTime);
+      this.spans?.server.end(endTime);
+    }
+  }
+
+  private record(end: CallEnd): void {
+    const { parts } = this.context;
+    const summary = summarizeCall(
+      {
+        start: this.start,
+        end,
+        firstContentAtMs: this.firstContentAtMs,
+        accumulator: this.accumulator ?? accumulatorFromBody(this.start, end),
+      },
+      parts.prices,
+    );
+    const spansWanted = this.spans !== undefined && parts.sdk!.exportsSpans && this.spans.client.isRecording();
+    const detailsWanted = spansWanted || parts.logWriter !== undefined;
+    const content = detailsWanted && parts.captureContent ? captureContent(summary, parts.maxContentBytes) : undefined;
+    const http = detailsWanted ? httpDetails(summary) : undefined;
+
+    if (this.spans) {
+      if (spansWanted) endCallSpans(this.spans, summary, content, http);
+      else {
+        this.spans.client.end(summary.endEpochMs);
+        this.spans.server.end(summary.endEpochMs);
+      }
+    }
+    parts.metrics?.record(summary);
+    if (parts.logWriter && http) {
+      const spanContext = this.spans?.client.spanContext();
+      const ids = spanContext ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : undefined;
+      parts.logWriter.enqueue(logRowOf(summary, ids, content, http));
+    }
+  }
+}
+
+/** A non-streaming response the gateway reported only as its body: decoded here, off the hot path. */
+function accumulatorFromBody(start: CallStart, end: CallEnd): ResponseAccumulator | undefined {
+  if (end.responseBody === undefined || end.status >= 400) return undefined;
+  const parsed = parseJsonSafely(end.responseBody);
+  if (!parsed.ok) return undefined;
+  try {
+    const accumulator = new ResponseAccumulator();
+    for (const event of responseToEvents(protocolOf(start.clientProtocol).decodeResponse(parsed.value))) accumulator.add(event);
+    return accumulator;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The OpenTelemetry SDK, assembled from the individual providers rather than NodeSDK: NodeSDK loads
+ * instrumentations, async-hooks context and resource detectors that lessllm does not use and that cost
+ * start-up time in the single executable. The same code runs on Bun, Deno, Node and in
+ * `bun build --compile`.
+ *
+ * - Traces: a BatchSpanProcessor feeding an OTLP/HTTP exporter when an OTLP endpoint is configured.
+ *   Without one, spans are still created (their ids go upstream in `traceparent` and into the log table)
+ *   but nothing is exported, and the observer skips building their attributes.
+ * - Metrics: the Prometheus exporter is a pull reader whose text `metricsText()` returns for
+ *   `GET /metrics`; it never opens a port of its own. With an OTLP endpoint, a periodic reader pushes the
+ *   same instruments too.
+ * - Nothing is registered globally (no `trace.setGlobalTracerProvider`): the gateway creates spans
+ *   explicitly with their parents, and two instances can coexist in one process (tests).
+ *
+ * Exemplars: OpenTelemetry JS sdk-metrics 2.12 ships exemplar filter and reservoir classes, but they are
+ * not exported or wired into aggregation, and neither the OTLP transformer nor the Prometheus serializer
+ * emits exemplars (open-telemetry/opentelemetry-js#2594, wiring proposed in #6483). So no exemplars yet;
+ * to go from a slow point to its traces, query spans by `lessllm.ttft` / duration in the trace backend.
+ *
+ * Deno: Deno has built-in OpenTelemetry (`OTEL_DENO=true`). Do not turn it on together with lessllm's
+ * SDK. Deno's providers take over the global OpenTelemetry API silently (anything using `trace.get…`
+ * gets Deno's), and Deno exports its own HTTP-server and fetch spans to the same OTEL_EXPORTER_OTLP_*
+ * endpoint: every call then shows up twice, in differently shaped traces. lessllm's own spans and
+ * metrics still arrive (its providers are not global; checked on Deno 2.9), but leave OTEL_DENO unset:
+ * lessllm already exports everything. createTelemetry warns when it sees OTEL_DENO=true.
+ */
+import { ROOT_CONTEXT, type Meter, type Tracer } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OtlpProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationType,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+  type ViewOptions,
+} from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { SamplerOptions, TelemetryOptions } from './options.ts';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, histogramDefinitions } from './semconv.ts';
+import { assertNever } from '../core/stream-events.ts';
+
+export const instrumentationScope = 'lessllm';
+
+export type DropReport = (kind: 'span_export' | 'span_queue_full' | 'metric_export', count: number) => void;
+
+export type TelemetrySdk = {
+  tracer: Tracer;
+  meter: Meter;
+  /** True when finished spans go somewhere; otherwise building their attributes is wasted work. */
+  exportsSpans: boolean;
+  metricsText(): Promise<string>;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+};
+
+export function startSdk(options: TelemetryOptions, reportDrop: DropReport): TelemetrySdk {
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      ...options.resourceAttributes,
+      [ATTR_SERVICE_NAME]: options.serviceName,
+      ...(options.serviceVersion ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
+    }),
+  );
+
+  const spanProcessors: SpanProcessor[] = [];
+  if (options.otlpTraces) {
+    const target = options.otlpTraces;
+    const config = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
+    const exporter = target.protocol === 'http/json' ? new OtlpJsonTraceExporter(config) : new OtlpProtobufTraceExporter(config);
+    spanProcessors.push(new DropCountingSpanProcessor(exporter, options.spanQueueSize, reportDrop));
+  }
+  const tracerProvider = new BasicTracerProvider({ resource, sampler: samplerOf(options.sampler), spanProcessors });
+
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const serializer = new PrometheusSerializer();
+  const readers: IMetricReader[] = [prometheus];
+  if (options.otlpMetrics) {
+    const target = options.otlpMetrics;
+    const config = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
+    const exporter = target.protocol === 'http/json' ? new OtlpJsonMetricExporter(config) : new OtlpProtobufMetricExporter(config);
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new DropCountingMetricExporter(exporter, reportDrop),
+        exportIntervalMillis: options.metricExportIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, options.metricExportIntervalMs),
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
+
+  return {
+    tracer: tracerProvider.getTracer(instrumentationScope),
+    meter: meterProvider.getMeter(instrumentationScope),
+    exportsSpans: spanProcessors.length > 0,
+    async metricsText() {
+      const { resourceMetrics, errors } = await prometheus.collect();
+      const text = serializer.serialize(resourceMetrics);
+      return errors.length > 0 ? `# collection errors: ${errors.length}\n${text}` : text;
+    },
+    async forceFlush() {
+      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+    },
+    async shutdown() {
+      // Each provider flushes what it holds (the last spans, a final metric push) before closing.
+      await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    },
+  };
+}
+
+function histogramViews(): ViewOptions[] {
+  return Object.values(histogramDefinitions).map((definition) => ({
+    instrumentName: definition.name,
+    aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: definition.boundaries } },
+  }));
+}
+
+function samplerOf(options: SamplerOptions): Sampler {
+  switch (options.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(options.ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.ratio) });
+    default:
+      return assertNever(options.name);
+  }
+}
+
+/**
+ * A BatchSpanProcessor that counts what it loses: spans an export failed for (collector down or too
+ * slow), and spans refused because the queue was full. The queue count mirrors the processor's own:
+ * a span enters on end and leaves when its batch is handed to the exporter.
+ */
+class DropCountingSpanProcessor implements SpanProcessor {
+  private readonly batch: BatchSpanProcessor;
+  private readonly queueSize: number;
+  private readonly reportDrop: DropReport;
+  private queued = 0;
+
+  constructor(exporter: SpanExporter, queueSize: number, reportDrop: DropReport) {
+    this.queueSize = queueSize;
+    this.reportDrop = reportDrop;
+    const counting: SpanExporter = {
+      export: (spans, resultCallback) => {
+        this.queued = Math.max(0, this.queued - spans.length);
+        exporter.export(spans, (result: ExportResult) => {
+          if (result.code !== ExportResultCode.SUCCESS) this.reportDrop('span_export', spans.length);
+          resultCallback(result);
+        });
+      },
+      shutdown: () => exporter.shutdown(),
+      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+    };
+    this.batch = new BatchSpanProcessor(counting, { maxQueueSize: queueSize });
+  }
+
+  onStart(span: Span): void {
+    this.batch.onStart(span, ROOT_CONTEXT);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled: the batch processor ignores it too
+    if (this.queued >= this.queueSize) this.reportDrop('span_queue_full', 1);
+    else this.queued++;
+    this.batch.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.batch.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.batch.shutdown();
+  }
+}
+
+class DropCountingMetricExporter implements PushMetricExporter {
+  private readonly exporter: PushMetricExporter;
+  private readonly reportDrop: DropReport;
+  readonly selectAggregationTemporality: PushMetricExporter['selectAggregationTemporality'];
+  readonly selectAggregation: PushMetricExporter['selectAggregation'];
+
+  constructor(exporter: PushMetricExporter, reportDrop: DropReport) {
+    this.exporter = exporter;
+    this.reportDrop = reportDrop;
+    // The wrapped exporter decides temporality (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE) and aggregation.
+    this.selectAggregationTemporality = exporter.selectAggregationTemporality?.bind(exporter);
+    this.selectAggregation = exporter.selectAggregation?.bind(exporter);
+  }
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.exporter.export(metrics, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) this.reportDrop('metric_export', 1);
+      resultCallback(result);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.exporter.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.exporter.shutdown();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Telemetry never slows or breaks traffic: with the OTLP collector down, failing or hanging, every
+ * observer call still returns at once and nothing throws; what could not be delivered is counted in
+ * lessllm_telemetry_dropped_total. A bug inside the observer is caught and counted too.
+ *
+ * Timing bounds here are deliberately loose (tens of milliseconds per call, against an exporter that
+ * hangs for 300+ ms): the behaviour under test is that the gateway never waits on the exporter.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { StreamEvent } from '../../src/core/stream-events.ts';
+import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../../src/telemetry/index.ts';
+import { callEnd, callStart, settle, upstreamEvents } from './support/calls.ts';
+import { OtlpReceiver } from './support/otlp-receiver.ts';
+import { freePort } from './support/postgres-server.ts';
+import { parsePrometheusText, valueOf } from './support/prometheus-text.ts';
+
+const body = { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'hello' }] };
+const events = upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['a', 'b', 'c', 'd'], usage: { input: 5, output: 4 } });
+
+/** Runs `count` complete calls through the observer; returns the slowest single observer call in ms. */
+function runCalls(telemetry: Telemetry, count: number): number {
+  let slowest = 0;
+  const timed = <T>(action: () => T): T => {
+    const before = performance.now();
+    const result = action();
+    slowest = Math.max(slowest, performance.now() - before);
+    return result;
+  };
+  for (let call = 0; call < count; call++) {
+    const start = callStart({ protocol: 'openai-chat', body });
+    const trace = timed(() => telemetry.observer.startCall(start));
+    timed(() => trace.upstreamHeaders());
+    for (const event of events) timed(() => trace.onEvent(event, performance.now()));
+    timed(() => trace.end(callEnd(performance.now())));
+  }
+  return slowest;
+}
+
+/** Telemetry from these environment variables, its warnings collected instead of printed. */
+async function telemetryWith(environment: Record<string, string>): Promise<{ telemetry: Telemetry; warnings: string[] }> {
+  const warnings: string[] = [];
+  const telemetry = await createTelemetry({ ...telemetryOptionsFromConfig({}, environment), warn: (message) => warnings.push(message) });
+  return { telemetry, warnings };
+}
+
+async function dropped(telemetry: Telemetry, kind: string): Promise<number> {
+  const samples = parsePrometheusText(await (await telemetry.metricsHandler()).text());
+  return valueOf(samples, 'lessllm_telemetry_dropped_total', { lessllm_dropped_kind: kind }) ?? 0;
+}
+
+describe('telemetry under faults', () => {
+  let receiver: OtlpReceiver;
+  before(async () => {
+    receiver = await OtlpReceiver.start();
+  });
+  after(async () => {
+    await receiver.stop();
+  });
+
+  it('an unreachable collector: calls go on, failed exports are counted', async () => {
+    const deadPort = await freePort();
+    const { telemetry, warnings } = await telemetryWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // The exporter retries a refused connection until its timeout: keep that short here.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+    });
+    const slowest = runCalls(telemetry, 50);
+    assert.ok(slowest < 50, `slowest observer call ${slowest.toFixed(2)} ms`);
+    await settle();
+    await telemetry.forceFlush();
+    assert.equal(await dropped(telemetry, 'span_export'), 100, 'two spans per call, all lost and counted');
+    assert.ok((await dropped(telemetry, 'metric_export')) >= 1);
+    assert.equal(warnings.filter((warning) => warning.includes('spans could not be exported')).length, 1, 'said once');
+    await telemetry.shutdown();
+  });
+
+  it('a collector that answers 500: counted the same way', async () => {
+    receiver.reset();
+    receiver.behaviour = 'fail';
+    const { telemetry } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
+    runCalls(telemetry, 10);
+    await settle();
+    await telemetry.forceFlush();
+    assert.equal(await dropped(telemetry, 'span_export'), 20);
+    assert.ok(receiver.requests.length >= 1, 'the collector was tried');
+    await telemetry.shutdown();
+  });
+
+  it('a collector that never answers: calls return at once, the full queue drops and counts, shutdown still ends', async () => {
+    receiver.reset();
+    receiver.behaviour = 'stall';
+    const { telemetry, warnings } = await telemetryWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+      OTEL_BSP_MAX_QUEUE_SIZE: '20',
+      OTEL_METRICS_EXPORTER: 'none',
+    });
+    const slowest = runCalls(telemetry, 50);
+    assert.ok(slowest < 50, `slowest observer call ${slowest.toFixed(2)} ms`);
+    await settle(20);
+    assert.ok(await receiver.waitFor(() => receiver.requests.length > 0), 'an export is hanging');
+    assert.ok((await dropped(telemetry, 'span_queue_full')) > 0, 'spans beyond the queue are dropped and counted');
+    assert.ok(warnings.some((warning) => warning.includes('span queue is full')));
+    const shutdownStarted = performance.now();
+    await telemetry.shutdown();
+    assert.ok(performance.now() - shutdownStarted < 10_000, 'shutdown is bounded');
+  });
+
+  it('an observer bug (an event it does not know) is caught, counted and reported once; the span still ends', async () => {
+    receiver.reset();
+    const { telemetry, warnings } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
+    for (let call = 0; call < 2; call++) {
+      const start = callStart({ protocol: 'openai-chat', body });
+      const trace = telemetry.observer.startCall(start);
+      assert.doesNotThrow(() => trace.onEvent({ type: 'telepathy' } as unknown as StreamEvent, performance.now()));
+      for (const event of events) trace.onEvent(event, performance.now());
+      trace.end(callEnd(performance.now()));
+    }
+    await settle();
+    assert.equal(await dropped(telemetry, 'observer_error'), 2);
+    assert.equal(warnings.length, 1);
+    await telemetry.shutdown();
+    assert.equal(receiver.spans.length, 4, 'both calls still produced their spans');
+  });
+});
