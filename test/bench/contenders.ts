@@ -1,0 +1,180 @@
+/**
+ * The contenders, all in front of the same upstream: direct (no proxy: the limit), floor (a bare
+ * forwarding proxy: the least a gateway can cost), lessllm with full telemetry, lessllm with telemetry
+ * off, and Portkey's gateway as the peer. Each knows how to start and how to address one scenario.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, startChild, type ChildHandle } from './processes.ts';
+import { anthropicBody, openAiBody, type Scenario } from './scenarios.ts';
+import type { Wire } from './upstream-answers.ts';
+
+export type ContenderId = 'direct' | 'floor' | 'lessllm' | 'lessllm-off' | 'portkey' | 'lessllm-uncapped';
+
+export type HttpCall = { url: string; headers: Record<string, string>; body: string; clientWire: Wire };
+
+export type Contender = {
+  id: ContenderId;
+  label: string;
+  /** The proxy process whose memory and CPU are measured; none for direct. */
+  process: ChildHandle | undefined;
+  call(scenario: Scenario): HttpCall;
+  /** Facts a reader of the table needs (how it was configured, what is not measurable). */
+  notes: string[];
+};
+
+export type Paths = { root: string; bun: string; node: string; temporaryDirectory: string };
+
+const startTimeoutMs = 60_000;
+
+/** The environment every child gets: the benchmark's own, minus anything that would redirect telemetry or traffic. */
+export function childEnvironment(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  const environment: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('OTEL_') && !name.startsWith('LESSLLM_') && !name.startsWith('BUN_CONFIG_')) environment[name] = value;
+  }
+  return { ...environment, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost', ...extra };
+}
+
+export function startUpstream(paths: Paths): Promise<ChildHandle> {
+  return startChild({
+    name: 'upstream',
+    command: paths.bun,
+    args: ['test/bench/upstream.ts'],
+    cwd: paths.root,
+    env: childEnvironment(),
+    readyPrefix: 'upstream listening on ',
+    timeoutMs: startTimeoutMs,
+  });
+}
+
+/** Openai-style request straight to the upstream (or through a proxy that does not convert). */
+function nativeCall(baseUrl: string, scenario: Scenario): HttpCall {
+  if (scenario.upstream === 'anthropic') {
+    return {
+      url: baseUrl + '/v1/messages',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'bench', 'anthropic-version': '2023-06-01' },
+      body: anthropicBody(scenario),
+      clientWire: 'anthropic',
+    };
+  }
+  return {
+    url: baseUrl + '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+    body: openAiBody(scenario),
+    clientWire: 'openai',
+  };
+}
+
+const nativeNote = 'converted scenarios: sends the equivalent Anthropic request to /v1/messages (no conversion possible)';
+
+export function directContender(upstream: ChildHandle): Contender {
+  return { id: 'direct', label: 'direct', process: undefined, call: (scenario) => nativeCall(upstream.url, scenario), notes: [nativeNote] };
+}
+
+export async function startFloor(paths: Paths, upstream: ChildHandle): Promise<Contender> {
+  const process = await startChild({
+    name: 'floor',
+    command: paths.bun,
+    args: ['test/bench/floor-proxy.ts'],
+    cwd: paths.root,
+    // Bun's fetch holds at most 256 requests in flight unless told otherwise; the floor must not be the bottleneck.
+    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment }),
+    readyPrefix: 'floor listening on ',
+    timeoutMs: startTimeoutMs,
+  });
+  return {
+    id: 'floor',
+    label: 'floor',
+    process,
+    call: (scenario) => nativeCall(process.url, scenario),
+    notes: [nativeNote, 'bare Bun.serve + fetch forwarder, BUN_CONFIG_MAX_HTTP_REQUESTS=65535'],
+  };
+}
+
+export type LessllmVariant = { id: 'lessllm' | 'lessllm-off' | 'lessllm-uncapped'; telemetry: boolean; extraEnv?: Record<string, string>; label?: string };
+
+/** Bun's fetch keeps at most 256 requests in flight per process unless this is set before it starts. */
+export const bunFetchCap = 256;
+export const uncappedFetchEnvironment = { BUN_CONFIG_MAX_HTTP_REQUESTS: '65535' };
+
+export async function startLessllm(paths: Paths, upstream: ChildHandle, variant: LessllmVariant): Promise<Contender> {
+  const databasePath = join(paths.temporaryDirectory, `${variant.id}-log.db`);
+  const config: Record<string, unknown> = {
+    server: { host: '127.0.0.1', port: 0 },
+    providers: {
+      'bench-openai': { type: 'openai', base_url: upstream.url + '/v1', api_key: 'bench' },
+      'bench-anthropic': { type: 'anthropic', base_url: upstream.url, api_key: 'bench' },
+    },
+    routes: [
+      { match: 'gpt-*', provider: 'bench-openai' },
+      { match: 'claude-*', provider: 'bench-anthropic' },
+    ],
+  };
+  if (variant.telemetry) {
+    config.telemetry = { capture_content: true };
+    config.log = { database: `sqlite:${databasePath}` };
+  }
+  const configPath = join(paths.temporaryDirectory, `${variant.id}.yaml`);
+  writeFileSync(configPath, stringify(config));
+  const environment: Record<string, string> = variant.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' };
+  const process = await startChild({
+    name: variant.id,
+    command: paths.bun,
+    args: ['src/main.ts', 'server', '--config', configPath, '--port', '0', '--host', '127.0.0.1'],
+    cwd: paths.root,
+    env: childEnvironment({ ...environment, ...variant.extraEnv }),
+    readyPrefix: 'lessllm listening on ',
+    timeoutMs: startTimeoutMs,
+  });
+  const notes = variant.telemetry
+    ? ['telemetry: no OTLP endpoint, /metrics on, capture_content on, log table on SQLite (temp dir)']
+    : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
+  for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);
+  return {
+    id: variant.id,
+    label: variant.label ?? variant.id,
+    process,
+    // lessllm takes OpenAI requests for every route; the model name picks the upstream.
+    call: (scenario) => nativeCall(process.url, { ...scenario, upstream: 'openai' }),
+    notes,
+  };
+}
+
+export async function startPortkey(paths: Paths, upstream: ChildHandle): Promise<Contender> {
+  const port = await freePort();
+  const process = await startChild({
+    name: 'portkey',
+    command: paths.node,
+    args: ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless'],
+    cwd: paths.root,
+    env: childEnvironment({ NODE_ENV: 'production' }),
+    readyProbe: `http://127.0.0.1:${port}/`,
+    timeoutMs: startTimeoutMs,
+  });
+  return {
+    id: 'portkey',
+    label: 'portkey',
+    process,
+    call(scenario) {
+      // Portkey converts OpenAI requests for any provider; x-portkey-custom-host replaces the provider's
+      // base URL (which includes /v1 for both OpenAI and Anthropic).
+      const call = nativeCall(process.url, { ...scenario, upstream: 'openai' });
+      call.headers['x-portkey-provider'] = scenario.upstream;
+      call.headers['x-portkey-custom-host'] = upstream.url + '/v1';
+      return call;
+    },
+    notes: [`@portkey-ai/gateway ${packageVersion(paths, '@portkey-ai/gateway')} on Node ${packageVersion(paths, 'node')}, x-portkey-provider + x-portkey-custom-host`],
+  };
+}
+
+/** The version in an installed package's manifest, for the notes under the tables. */
+function packageVersion(paths: Paths, name: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(paths.root, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+    return manifest.version ?? '?';
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Reads lessllm's own account of its overhead from GET /metrics: the `lessllm_gateway_overhead`
+ * histogram's sum and count (all label sets together), so that the mean over one phase of the
+ * benchmark can be compared with what the benchmark measured from outside.
+ */
+
+export type HistogramTotals = { sum: number; count: number };
+
+export type MetricsScrape = { status: number; overhead: HistogramTotals | undefined };
+
+export const overheadMetric = 'lessllm_gateway_overhead';
+
+export async function scrapeOverhead(baseUrl: string): Promise<MetricsScrape> {
+  try {
+    const response = await fetch(baseUrl + '/metrics', { signal: AbortSignal.timeout(5000) });
+    const text = await response.text();
+    if (response.status !== 200) return { status: response.status, overhead: undefined };
+    return { status: 200, overhead: histogramTotals(text, overheadMetric) };
+  } catch {
+    return { status: 0, overhead: undefined };
+  }
+}
+
+/** Sum of `<name>_sum` and `<name>_count` over every label set; undefined when the metric is absent. */
+export function histogramTotals(text: string, name: string): HistogramTotals | undefined {
+  let sum = 0;
+  let count = 0;
+  let seen = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const metric = metricName(line);
+    if (metric !== name + '_sum' && metric !== name + '_count') continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!Number.isFinite(value)) continue;
+    seen = true;
+    if (metric === name + '_sum') sum += value;
+    else count += value;
+  }
+  return seen ? { sum, count } : undefined;
+}
+
+function metricName(line: string): string {
+  const brace = line.indexOf('{');
+  const space = line.indexOf(' ');
+  const end = brace === -1 ? space : space === -1 ? brace : Math.min(brace, space);
+  return end === -1 ? line : line.slice(0, end);
+}
+
+/** Mean overhead in milliseconds between two scrapes; undefined when nothing was recorded in between. */
+export function meanBetween(before: HistogramTotals | undefined, after: HistogramTotals | undefined): { meanMs: number; calls: number } | undefined {
+  if (after === undefined) return undefined;
+  const count = after.count - (before?.count ?? 0);
+  if (count <= 0) return undefined;
+  return { meanMs: ((after.sum - (before?.sum ?? 0)) / count) * 1000, calls: count };
+}
