@@ -14,7 +14,9 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   const declaredLength = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declaredLength > maxBytes) throw tooLarge(maxBytes);
-  const raw = await readLimited(request, maxBytes);
+  // With a declared length within the limit (the server holds the body to it), the runtime's own text()
+  // is much cheaper than a JS reader loop (measured in the benchmark); a chunked body is counted as it comes.
+  const raw = Number.isFinite(declaredLength) ? await request.text() : await readLimited(request, maxBytes);
   if (raw.trim() === '') throw invalidRequest('The request body is empty; expected a JSON object.');
   let body: unknown;
   try {
