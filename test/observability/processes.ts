@@ -1,0 +1,54 @@
+/** Small helpers for tests that run real programs: find one on PATH, pick a free port, poll until ready. */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+export function findProgram(name: string, extraFolders: string[] = []): string | undefined {
+  const folders = [...(process.env.PATH ?? '').split(delimiter), ...extraFolders];
+  for (const folder of folders) {
+    if (folder && existsSync(join(folder, name))) return join(folder, name);
+  }
+  return undefined;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `check` until it returns true. The limit is a generous bound for a loaded 2-core machine,
+ * not an assertion about speed.
+ */
+export async function waitFor(what: string, limitMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+      if (error instanceof Error && error.message.includes('exited')) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`gave up waiting for ${what} after ${limitMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+/** True when the promise settles within the time; the timer never holds the process open. */
+export async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), milliseconds)));
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
