@@ -1,4 +1,7 @@
 /** The configuration after loading: validated, environment substituted, defaults applied. */
+import type { McpProviderConfig } from '../providers/mcp-bridge/config.ts';
+
+export type { McpProviderConfig };
 
 export type OpenAiProviderConfig = {
   name: string;
@@ -28,7 +31,7 @@ export type MockProviderConfig = {
   outputTokens: number;
 };
 
-export type ProviderConfig = OpenAiProviderConfig | AnthropicProviderConfig | MockProviderConfig;
+export type ProviderConfig = OpenAiProviderConfig | AnthropicProviderConfig | MockProviderConfig | McpProviderConfig;
 
 export type RouteConfig = { match: string; provider: string; model: string | undefined };
 

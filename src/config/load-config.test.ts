@@ -57,7 +57,7 @@ routes: [{ match: "*", provider: openai }]
 
   it('names the path and line of a wrong provider type', () => {
     const message = failure(`providers:\n  a:\n    type: opena\nroutes: [{ match: "*", provider: a }]\n`);
-    assert.match(message, /^lessllm\.yaml:3:11: providers\.a\.type: expected one of openai, anthropic, mock \(got "opena"\)/);
+    assert.match(message, /^lessllm\.yaml:3:11: providers\.a\.type: expected one of openai, anthropic, mock, mcp \(got "opena"\)/);
   });
 
   it('rejects unknown keys inside a provider, pointing at them', () => {

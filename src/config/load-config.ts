@@ -13,6 +13,7 @@ import {
   type ProviderConfig,
   type RouteConfig,
 } from './gateway-config.ts';
+import { mcpProviderConfig } from '../providers/mcp-bridge/config.ts';
 import { configFileSchema, providerSchemaByType, type ConfigFile, type ProviderEntry } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -161,6 +162,8 @@ function normaliseProvider(name: string, entry: ProviderEntry, where: (segments:
         tokensPerSecond: entry.tokens_per_second ?? 0,
         outputTokens: entry.output_tokens ?? 16,
       };
+    case 'mcp':
+      return mcpProviderConfig(name, entry);
     default: {
       const unknownEntry: never = entry;
       throw new ConfigError(`providers.${name}: unknown type ${JSON.stringify(unknownEntry)}`);

@@ -3,6 +3,7 @@
  * the config, and its error paths point at the offending line.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { mcpProviderSchema } from '../providers/mcp-bridge/config.ts';
 import { logSectionSchema, pricingSectionSchema, telemetrySectionSchema } from '../telemetry/config-schema.ts';
 
 const headersSchema = Type.Record(Type.String(), Type.String(), {
@@ -41,13 +42,14 @@ const mockProviderSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const providerSchema = Type.Union([openAiProviderSchema, anthropicProviderSchema, mockProviderSchema]);
+export const providerSchema = Type.Union([openAiProviderSchema, anthropicProviderSchema, mockProviderSchema, mcpProviderSchema]);
 
 /** Per type, so a mistake inside one provider is reported against that type's fields, not as "expected union". */
 export const providerSchemaByType = {
   openai: openAiProviderSchema,
   anthropic: anthropicProviderSchema,
   mock: mockProviderSchema,
+  mcp: mcpProviderSchema,
 } as const;
 
 export const routeSchema = Type.Object(

@@ -47,3 +47,75 @@ export function parseJsonSafely(text: string): { ok: true; value: unknown } | { 
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
+
+const lineFeed = 0x0a;
+const carriageReturn = 0x0d;
+
+/**
+ * Splits forwarded SSE bytes at event boundaries (an empty line, with any of the spec's line endings:
+ * LF, CR or CRLF), so a passthrough forwards each event as soon as it is complete and holds back only an
+ * unfinished one. A client's parser cannot use half an event anyway, so this costs no latency; and when
+ * the upstream stops mid-event, the fragment is dropped (as a client would drop it) and a clean in-band
+ * error can follow, instead of one glued onto half a line.
+ */
+export function createEventBoundarySplitter(): {
+  /** The bytes up to the last complete event so far; the rest is held. */
+  complete(chunk: Uint8Array): Uint8Array;
+  /** Number of bytes held back: the start of an event not finished yet. */
+  held(): number;
+  /** Hands over (and forgets) the held bytes, at the end of the stream. */
+  takeHeld(): Uint8Array;
+} {
+  let pending: Uint8Array = new Uint8Array(0);
+  // Scan state at the end of what has been scanned (all of `pending`).
+  let atLineStart = true;
+  let lastWasCarriageReturn = false;
+  let carriageReturnEndedEmptyLine = false;
+
+  return {
+    complete(chunk) {
+      const bytes = pending.byteLength === 0 ? chunk : concat(pending, chunk);
+      let boundary = -1;
+      for (let index = pending.byteLength; index < bytes.byteLength; index++) {
+        const byte = bytes[index];
+        if (byte === lineFeed && lastWasCarriageReturn) {
+          // The LF of a CRLF: the CR already ended the line; if that line was empty, the event ends here.
+          if (carriageReturnEndedEmptyLine) boundary = index;
+          lastWasCarriageReturn = false;
+          carriageReturnEndedEmptyLine = false;
+        } else if (byte === lineFeed || byte === carriageReturn) {
+          const endsEmptyLine = atLineStart;
+          if (endsEmptyLine) boundary = index;
+          atLineStart = true;
+          lastWasCarriageReturn = byte === carriageReturn;
+          carriageReturnEndedEmptyLine = lastWasCarriageReturn && endsEmptyLine;
+        } else {
+          atLineStart = false;
+          lastWasCarriageReturn = false;
+          carriageReturnEndedEmptyLine = false;
+        }
+      }
+      if (boundary < 0) {
+        pending = bytes;
+        return new Uint8Array(0);
+      }
+      pending = bytes.slice(boundary + 1);
+      return bytes.subarray(0, boundary + 1);
+    },
+    held() {
+      return pending.byteLength;
+    },
+    takeHeld() {
+      const held = pending;
+      pending = new Uint8Array(0);
+      return held;
+    },
+  };
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.byteLength + second.byteLength);
+  joined.set(first, 0);
+  joined.set(second, first.byteLength);
+  return joined;
+}

@@ -13,6 +13,7 @@ import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { createChatEndpoint } from './chat-endpoint.ts';
 import { createCountTokensEndpoint } from './count-tokens-endpoint.ts';
 import { jsonResponse } from './http-headers.ts';
+import { McpBridge } from '../providers/mcp-bridge/index.ts';
 import { createModelsEndpoint } from './models-endpoint.ts';
 import { Router } from './router.ts';
 
@@ -30,8 +31,9 @@ export type AppOptions = {
 export function createApp(options: AppOptions) {
   const { config, observer } = options;
   const router = new Router(config);
-  const chatCompletions = createChatEndpoint(openAiChatProtocol, { config, router, observer });
-  const messages = createChatEndpoint(anthropicMessagesProtocol, { config, router, observer });
+  const mcpBridge = new McpBridge();
+  const chatCompletions = createChatEndpoint(openAiChatProtocol, { config, router, observer, mcpBridge });
+  const messages = createChatEndpoint(anthropicMessagesProtocol, { config, router, observer, mcpBridge });
   const countTokens = createCountTokensEndpoint(config, router);
   const models = createModelsEndpoint(router);
   const clientAddressOf = options.clientAddressOf ?? (() => undefined);
@@ -44,6 +46,10 @@ export function createApp(options: AppOptions) {
     .get('/v1/models', ({ request }) => models.list(request))
     .get('/v1/models/*', ({ request, params }) => models.retrieve(request, decodeURIComponent(params['*'])))
     .get('/health', () => jsonResponse(200, { status: 'ok' }))
+    // The MCP bridge's Streamable HTTP endpoint: MCP clients list and answer calls waiting there.
+    .post('/mcp', ({ request }) => mcpBridge.handleMcp(request), raw)
+    .get('/mcp', ({ request }) => mcpBridge.handleMcp(request))
+    .delete('/mcp', ({ request }) => mcpBridge.handleMcp(request))
     .get('/metrics', () => (options.metrics ? options.metrics() : new Response('telemetry is off\n', { status: 404 })))
     .onError(({ code, request }) => {
       // Unknown paths and methods, answered like the API the client speaks (OpenAI's shape by default).

@@ -17,6 +17,12 @@ export type CallContext = {
   startedAt: number;
   /** Aborts the upstream request: on client disconnect, or when the response is stopped early. */
   upstreamAbort: AbortController;
+  /**
+   * Stops treating the request's abort signal as a disconnect. Called once a streaming response is
+   * handed over (from then on the stream's own cancel reports disconnects; Deno's request.signal also
+   * fires after a successful response, which must not abort anything) and when the call ends.
+   */
+  stopWatchingClient: () => void;
   /** Time spent in lessllm's own code so far (everything but waiting on the upstream or the client). */
   overheadMs: number;
   ended: boolean;
@@ -36,6 +42,7 @@ export type CallOutcome = {
 export function endCall(context: CallContext, outcome: CallOutcome): void {
   if (context.ended) return;
   context.ended = true;
+  context.stopWatchingClient();
   context.trace.end({
     endMonotonicMs: performance.now(),
     status: outcome.status,

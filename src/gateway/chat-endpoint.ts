@@ -8,12 +8,14 @@ import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/gateway-config.ts';
 import { anthropicMessagesEndpoint } from '../providers/anthropic.ts';
 import { openAiChatEndpoint } from '../providers/openai-compatible.ts';
+import type { McpBridge } from '../providers/mcp-bridge/index.ts';
+import { runMock } from '../providers/mock.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import { failCall, type CallContext } from './call-context.ts';
 import { runConverted } from './converted-route.ts';
 import { headersWithoutSecrets, jsonResponse } from './http-headers.ts';
-import { runLocal } from './local-route.ts';
+import { runLocal, type LocalAnswer } from './local-route.ts';
 import { runPassthrough } from './passthrough-route.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { Router } from './router.ts';
@@ -22,10 +24,12 @@ export type ChatEndpointDependencies = {
   config: GatewayConfig;
   router: Router;
   observer: CallObserver;
+  /** Where calls to `type: mcp` providers wait for an MCP client. */
+  mcpBridge: McpBridge;
 };
 
 export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatEndpointDependencies) {
-  const { config, router, observer } = dependencies;
+  const { config, router, observer, mcpBridge } = dependencies;
   const answerError = (error: GatewayError) => {
     const encoded = clientProtocol.encodeError(error);
     return jsonResponse(encoded.status, encoded.body, encoded.headers);
@@ -109,9 +113,13 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       trace,
       startedAt,
       upstreamAbort: new AbortController(),
+      stopWatchingClient: () => incoming.signal.removeEventListener('abort', onClientGone),
       overheadMs: 0,
       ended: false,
     };
+    // A client that goes away before the response is under way aborts the upstream request.
+    const onClientGone = () => context.upstreamAbort.abort();
+    incoming.signal.addEventListener('abort', onClientGone, { once: true });
 
     try {
       switch (routeKind) {
@@ -120,7 +128,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
         case 'converted':
           return await runConverted(context, endpoint!, canonical!, provider.type === 'anthropic' ? provider.defaultMaxTokens : 4096);
         case 'local':
-          return await runLocal(context, provider as Extract<ProviderConfig, { type: 'mock' }>, canonical!);
+          return await runLocal(context, localAnswer(provider, canonical!, context), canonical!);
         default: {
           const unknownKind: never = routeKind;
           throw new Error(`unknown route kind ${unknownKind}`);
@@ -131,6 +139,22 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       return failCall(context, toGatewayError(error));
     }
   };
+
+  function localAnswer(provider: ProviderConfig, canonical: CanonicalRequest, context: CallContext): LocalAnswer {
+    switch (provider.type) {
+      case 'mock':
+        return () => runMock(provider, canonical);
+      case 'mcp':
+        return () => mcpBridge.submit(provider, canonical, clientProtocol.name, context.upstreamAbort.signal);
+      case 'openai':
+      case 'anthropic':
+        throw new Error(`provider ${provider.name} is not answered locally`);
+      default: {
+        const unknownProvider: never = provider;
+        throw new Error(`unknown provider ${JSON.stringify(unknownProvider)}`);
+      }
+    }
+  }
 }
 
 /** How to reach the provider, or undefined for one answered inside lessllm. */
@@ -141,6 +165,7 @@ export function upstreamEndpointOf(provider: ProviderConfig, anthropicClientHead
     case 'anthropic':
       return anthropicMessagesEndpoint(provider, anthropicClientHeaders);
     case 'mock':
+    case 'mcp':
       return undefined;
     default: {
       const unknownProvider: never = provider;

@@ -82,6 +82,7 @@ function relayConvertedStream(
   const pipeline = createEventPipeline(context, canonical);
   const tap = createSseTap((message) => decoder.push(message, pipeline.accept));
   const responseHeaders = sseHeaders(forwarded);
+  context.stopWatchingClient();
   const body = relayStream(upstream.body!, {
     onInput(chunk, output) {
       pipeline.attach(output.enqueueText);
@@ -118,6 +119,7 @@ export function relayEvents(
 ): Response {
   const pipeline = createEventPipeline(context, canonical);
   const responseHeaders = sseHeaders(forwarded);
+  context.stopWatchingClient();
   const body = relayStream(source, {
     onInput(event, output) {
       pipeline.attach(output.enqueueText);

@@ -1,46 +1,80 @@
-/** A call answered inside lessllm by the mock provider: canonical events straight to the client's encoder. */
+/**
+ * A call answered inside lessllm — by the mock, or by an MCP client through the bridge — as canonical
+ * events straight into the client's encoder. The first event decides the status: an error before any
+ * content is a real HTTP error in the client's protocol, anything else commits to a 200.
+ */
 import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
 import { toGatewayError } from '../core/gateway-error.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
-import type { MockProviderConfig } from '../config/gateway-config.ts';
-import { runMock } from '../providers/mock.ts';
 import { endCall, failCall, type CallContext } from './call-context.ts';
 import { relayEvents } from './converted-route.ts';
 import { jsonResponse } from './http-headers.ts';
 
-export async function runLocal(context: CallContext, provider: MockProviderConfig, canonical: CanonicalRequest): Promise<Response> {
+/** Starts the local answer; may throw a GatewayError to refuse before anything is sent. */
+export type LocalAnswer = () => ReadableStream<StreamEvent>;
+
+export async function runLocal(context: CallContext, answer: LocalAnswer, canonical: CanonicalRequest): Promise<Response> {
   let source: ReadableStream<StreamEvent>;
   try {
-    source = runMock(provider, canonical);
+    source = answer();
   } catch (error) {
     context.overheadMs += performance.now() - context.startedAt;
     return failCall(context, toGatewayError(error));
   }
   context.overheadMs += performance.now() - context.startedAt;
-  if (context.stream) return relayEvents(context, source, canonical, new Headers());
 
-  // Non-streaming: wait for the whole answer, as an upstream would, then answer once.
-  const accumulator = new ResponseAccumulator();
   const reader = source.getReader();
+  // The client leaving before the answer is under way (chat-endpoint.ts aborts upstreamAbort) stops it.
   const onClientGone = () => reader.cancel().catch(() => {});
-  context.incoming.signal.addEventListener('abort', onClientGone, { once: true });
+  context.upstreamAbort.signal.addEventListener('abort', onClientGone, { once: true });
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      context.trace.onEvent(value, performance.now());
-      accumulator.add(value);
-      if (value.type === 'error') return failCall(context, value.error);
+    const first = await reader.read();
+    if (!first.done && first.value.type === 'error') {
+      context.trace.onEvent(first.value, performance.now());
+      return failCall(context, first.value.error);
     }
+    if (context.stream) return relayEvents(context, prepended(first, reader), canonical, new Headers());
+
+    // Non-streaming: wait for the whole answer, as an upstream would, then answer once.
+    const accumulator = new ResponseAccumulator();
+    let next = first;
+    while (!next.done) {
+      context.trace.onEvent(next.value, performance.now());
+      accumulator.add(next.value);
+      if (next.value.type === 'error') return failCall(context, next.value.error);
+      next = await reader.read();
+    }
+    if (context.upstreamAbort.signal.aborted) {
+      endCall(context, { status: 499, cancelled: true, responseHeaders: new Headers(), responseBytes: 0, chunkCount: 0 });
+      return new Response(null, { status: 499 });
+    }
+    const processingStart = performance.now();
+    const body = context.clientProtocol.encodeResponse(accumulator.toResponse());
+    const text = JSON.stringify(body);
+    const response = jsonResponse(200, body);
+    context.overheadMs += performance.now() - processingStart;
+    endCall(context, { status: 200, responseHeaders: response.headers, responseBytes: new TextEncoder().encode(text).byteLength, chunkCount: 0, responseBody: text });
+    return response;
   } finally {
-    context.incoming.signal.removeEventListener('abort', onClientGone);
+    context.upstreamAbort.signal.removeEventListener('abort', onClientGone);
   }
-  const processingStart = performance.now();
-  const body = context.clientProtocol.encodeResponse(accumulator.toResponse());
-  const text = JSON.stringify(body);
-  const response = jsonResponse(200, body);
-  context.overheadMs += performance.now() - processingStart;
-  endCall(context, { status: 200, responseHeaders: response.headers, responseBytes: new TextEncoder().encode(text).byteLength, chunkCount: 0, responseBody: text });
-  return response;
+}
+
+/** The rest of a stream whose first read was already taken. */
+function prepended(first: Awaited<ReturnType<ReadableStreamDefaultReader<StreamEvent>["read"]>>, reader: ReadableStreamDefaultReader<StreamEvent>): ReadableStream<StreamEvent> {
+  return new ReadableStream<StreamEvent>({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }

@@ -5,7 +5,7 @@
  * cut-off stream never looks complete.
  */
 import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
-import { createSseTap } from '../core/sse.ts';
+import { createEventBoundarySplitter, createSseTap } from '../core/sse.ts';
 import { responseToEvents } from '../core/response-events.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
@@ -13,6 +13,8 @@ import { endCall, failCall, type CallContext } from './call-context.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
 import { callUpstream, isEventStream } from './upstream-call.ts';
+
+const eventEnd = new TextEncoder().encode('\n\n');
 
 export async function runPassthrough(context: CallContext, endpoint: UpstreamEndpoint): Promise<Response> {
   const { route, body, rawBody } = context;
@@ -71,12 +73,17 @@ function relayPassthroughStream(context: CallContext, upstream: Response, header
     }
   };
   const tap = createSseTap((message) => decoder.push(message, observe));
+  const splitter = createEventBoundarySplitter();
 
   const responseHeaders = sseHeaders(headers);
+  context.stopWatchingClient();
   const body = relayStream(upstream.body!, {
     onInput(chunk, output) {
-      output.enqueue(chunk);
-      tap.feed(chunk);
+      const complete = splitter.complete(chunk);
+      if (complete.byteLength > 0) {
+        output.enqueue(complete);
+        tap.feed(complete);
+      }
       if (unseenError) {
         // Malformed upstream data: the client's parser would choke or hang; say why and stop.
         output.enqueueText(protocol.encodeStreamError(unseenError));
@@ -85,9 +92,17 @@ function relayPassthroughStream(context: CallContext, upstream: Response, header
       return 'continue';
     },
     onSourceEnd(output) {
+      // A last event without its closing empty line: let the decoder judge it as if it were closed.
+      // Complete (e.g. a final `data: [DONE]`) → forwarded as sent; a fragment → dropped, and an error follows.
+      const held = splitter.takeHeld();
+      if (held.byteLength > 0) {
+        tap.feed(held);
+        tap.feed(eventEnd);
+      }
       tap.end();
       decoder.end(observe);
       if (unseenError) output.enqueueText(protocol.encodeStreamError(unseenError));
+      else if (held.byteLength > 0) output.enqueue(held);
     },
     onSourceError(sourceError, output) {
       const lost = new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(sourceError).message}`);

@@ -6,23 +6,17 @@ import { fetchUpstream } from './upstream-fetch.ts';
 
 /**
  * POSTs the body upstream. Returns the response (any status), or the GatewayError to answer with when
- * the upstream could not be reached. A client that disconnects while waiting aborts the upstream request.
+ * the upstream could not be reached. A client that disconnects meanwhile aborts it (see chat-endpoint.ts).
  */
 export async function callUpstream(context: CallContext, endpoint: UpstreamEndpoint, body: string): Promise<Response | GatewayError> {
   const headers = new Headers(endpoint.headers);
   for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) headers.set(name, value);
-  const onClientGone = () => context.upstreamAbort.abort();
-  context.incoming.signal.addEventListener('abort', onClientGone, { once: true });
   // Time from arrival to here is the gateway's (parsing, routing, conversion).
   context.overheadMs += performance.now() - context.startedAt;
   try {
     return await fetchUpstream({ ...endpoint, headers }, body, context.upstreamAbort.signal);
   } catch (error) {
     return toGatewayError(error);
-  } finally {
-    // From here on, a streaming response's own cancel() reports disconnects (Deno's request.signal
-    // also fires after a successful response, which must not abort anything).
-    context.incoming.signal.removeEventListener('abort', onClientGone);
   }
 }
 
