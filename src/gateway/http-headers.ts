@@ -1,30 +1,6 @@
 /** Which headers cross the gateway, in each direction, and which never reach telemetry. */
 
-/**
- * Upstream response headers a client should still see: retry hints (SDKs read `retry-after` and
- * `x-should-retry` to decide whether to retry), request ids for support tickets, and rate-limit state.
- */
-export function forwardedResponseHeaders(upstream: Headers): Headers {
-  const headers = new Headers();
-  upstream.forEach((value, name) => {
-    if (isForwardedResponseHeader(name)) headers.set(name, value);
-  });
-  return headers;
-}
-
-function isForwardedResponseHeader(name: string): boolean {
-  return (
-    name === 'retry-after' ||
-    name === 'retry-after-ms' ||
-    name === 'x-should-retry' ||
-    name === 'request-id' ||
-    name === 'x-request-id' ||
-    name === 'openai-processing-ms' ||
-    name === 'openai-version' ||
-    name.startsWith('x-ratelimit-') ||
-    name.startsWith('anthropic-ratelimit-')
-  );
-}
+export { forwardedResponseHeaders } from '../core/forwarded-headers.ts';
 
 const secretHeaderNames = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie', 'set-cookie']);
 

@@ -4,6 +4,7 @@
  * rate limits). Client side: a GatewayError → the status, `{type:'error', error:{type, message}}` body
  * and headers an Anthropic SDK expects, so it picks the right exception class and retry policy.
  */
+import { forwardedResponseHeaders } from '../../core/forwarded-headers.ts';
 import { errorKindFromStatus, GatewayError, type ErrorKind } from '../../core/gateway-error.ts';
 import { formatSse, parseJsonSafely } from '../../core/sse.ts';
 import { assertNever } from '../../core/stream-events.ts';
@@ -71,25 +72,6 @@ export function errorKindOfType(type: string | undefined): ErrorKind | undefined
   }
 }
 
-/** Headers of an upstream error response an Anthropic client reads: retry hints, request ids, rate limits. */
-function isForwardedHeader(name: string): boolean {
-  return (
-    name === 'retry-after' ||
-    name === 'retry-after-ms' ||
-    name === 'x-should-retry' ||
-    name === 'request-id' ||
-    name === 'x-request-id' ||
-    name.startsWith('anthropic-ratelimit-')
-  );
-}
-
-function pickForwardedHeaders(headers: Headers): Headers {
-  const picked = new Headers();
-  headers.forEach((value, name) => {
-    if (isForwardedHeader(name)) picked.set(name, value);
-  });
-  return picked;
-}
 
 /** The `error` object of an Anthropic error body, when the value has that shape. */
 export function readErrorObject(body: unknown): { type: string | undefined; message: string | undefined } | undefined {
@@ -111,7 +93,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
   const kind = errorKindOfType(error?.type) ?? errorKindFromStatus(status);
   const plainText = bodyText.trim().slice(0, maxPlainMessageLength);
   const message = error?.message ?? (plainText !== '' ? plainText : `upstream answered HTTP ${status}`);
-  const upstreamHeaders = pickForwardedHeaders(headers);
+  const upstreamHeaders = forwardedResponseHeaders(headers);
   const requestId = parsed.ok && isJsonObject(parsed.value) ? stringOrUndefined(parsed.value.request_id) : undefined;
   if (requestId !== undefined && !upstreamHeaders.has('request-id')) upstreamHeaders.set('request-id', requestId);
   return new GatewayError(kind, message, {
@@ -131,7 +113,7 @@ export function encodeErrorBody(error: GatewayError): AnthropicErrorBody {
 }
 
 export function encodeError(error: GatewayError): EncodedError {
-  const headers = error.upstreamHeaders ? pickForwardedHeaders(error.upstreamHeaders) : new Headers();
+  const headers = error.upstreamHeaders ? forwardedResponseHeaders(error.upstreamHeaders) : new Headers();
   if (error.retryAfter !== undefined) headers.set('retry-after', error.retryAfter);
   // Anthropic SDKs treat 529 as "overloaded, retry later"; an OpenAI upstream says the same thing with 503.
   const status = error.kind === 'overloaded' ? 529 : error.status;

@@ -99,13 +99,16 @@ describe('encodeError', () => {
     assert.deepEqual(billing.body, { error: { message: 'Your credit balance is too low', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } });
   });
 
-  it('sends retry-after and the upstream headers that apply to an OpenAI client', () => {
-    const upstreamHeaders = new Headers({ 'request-id': 'req_011', 'x-ratelimit-limit-requests': '50', 'anthropic-ratelimit-requests-limit': '50', 'content-length': '99' });
+  it('sends retry-after and the upstream\'s retry, request-id and rate-limit headers, but no account details', () => {
+    // The same set the gateway forwards on success (core/forwarded-headers.ts): on a converted route the
+    // real upstream's rate-limit state is still what the client is subject to.
+    const upstreamHeaders = new Headers({ 'request-id': 'req_011', 'x-ratelimit-limit-requests': '50', 'anthropic-ratelimit-requests-limit': '50', 'content-length': '99', 'openai-organization': 'acme' });
     const encoded = encodeError(new GatewayError('rate_limit', 'slow down', { retryAfter: '30', upstreamHeaders }));
     assert.equal(encoded.headers.get('retry-after'), '30');
     assert.equal(encoded.headers.get('request-id'), 'req_011');
     assert.equal(encoded.headers.get('x-ratelimit-limit-requests'), '50');
-    assert.equal(encoded.headers.get('anthropic-ratelimit-requests-limit'), null);
+    assert.equal(encoded.headers.get('anthropic-ratelimit-requests-limit'), '50');
+    assert.equal(encoded.headers.get('openai-organization'), null);
     assert.equal(encoded.headers.get('content-length'), null);
     assert.equal(encoded.headers.get('content-type'), 'application/json');
   });

@@ -3,6 +3,7 @@
  * the HTTP status, so the status class is always kept; the body is `{"error":{message,type,param,code}}`.
  * The same decoding serves an HTTP error and an in-band `data: {"error":…}` stream event.
  */
+import { forwardedResponseHeaders } from '../../core/forwarded-headers.ts';
 import { GatewayError, defaultStatusOf, errorKindFromStatus, type ErrorKind } from '../../core/gateway-error.ts';
 import { formatSse, parseJsonSafely } from '../../core/sse.ts';
 import { assertNever } from '../../core/stream-events.ts';
@@ -31,7 +32,7 @@ export function decodeError(status: number, bodyText: string, headers: Headers):
     code: fields.code,
     upstreamType: fields.type,
     retryAfter: headers.get('retry-after') ?? undefined,
-    upstreamHeaders: clientVisibleHeaders(headers),
+    upstreamHeaders: forwardedResponseHeaders(headers),
   });
 }
 
@@ -105,7 +106,7 @@ const kindsByName: Record<string, ErrorKind | undefined> = {
 export function encodeError(error: GatewayError): EncodedError {
   const headers = new Headers({ 'content-type': 'application/json' });
   if (error.upstreamHeaders !== undefined) {
-    for (const [name, value] of clientVisibleHeaders(error.upstreamHeaders)) headers.set(name, value);
+    for (const [name, value] of forwardedResponseHeaders(error.upstreamHeaders)) headers.set(name, value);
   }
   if (error.retryAfter !== undefined) headers.set('retry-after', error.retryAfter);
   return { status: encodeStatus(error), body: encodeErrorBody(error), headers };
@@ -156,25 +157,4 @@ function typeAndCodeOf(error: GatewayError): { type: string; code: string | null
     default:
       return assertNever(error.kind);
   }
-}
-
-/** Headers of an upstream response that an OpenAI client uses: retry hints, request ids, rate-limit state. */
-export function clientVisibleHeaders(headers: Headers): Headers {
-  const visible = new Headers();
-  for (const [name, value] of headers) {
-    if (isClientVisibleHeader(name)) visible.set(name, value);
-  }
-  return visible;
-}
-
-function isClientVisibleHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return (
-    lower === 'retry-after' ||
-    lower === 'retry-after-ms' ||
-    lower === 'x-request-id' ||
-    lower === 'request-id' ||
-    lower.startsWith('openai-') ||
-    lower.startsWith('x-ratelimit-')
-  );
 }
