@@ -24,13 +24,8 @@ import {
 } from './semconv.ts';
 
 /** What telemetry had to give up on, the label of lessllm.telemetry.dropped. */
-export type DroppedKind =
-  | 'span_export'
-  | 'span_queue_full'
-  | 'metric_export'
-  | 'log_queue_full'
-  | 'log_write'
-  | 'observer_error';
+export const droppedKinds = ['span_export', 'span_queue_full', 'metric_export', 'log_queue_full', 'log_write', 'observer_error'] as const;
+export type DroppedKind = (typeof droppedKinds)[number];
 
 export type CallMetrics = {
   streamStarted(start: CallStart): void;
@@ -58,6 +53,13 @@ export function createCallMetrics(meter: Meter): CallMetrics {
     description: 'Telemetry lessllm could not deliver (spans, metric pushes, log rows), by lessllm.dropped.kind.',
   });
   const droppedAttributes = new Map<DroppedKind, Attributes>();
+  // Every kind starts at 0: Prometheus's increase() cannot see a counter's first appearance at N, so
+  // the first drops would never fire the alert.
+  for (const kind of droppedKinds) {
+    const attributes = { [ATTR_LESSLLM_DROPPED_KIND]: kind };
+    droppedAttributes.set(kind, attributes);
+    dropped.add(0, attributes);
+  }
 
   return {
     streamStarted(start) {
