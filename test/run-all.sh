@@ -16,7 +16,7 @@ run() { # name, command...
 }
 
 run bun "$bin/bun" test
-run deno "$bin/deno" test -A --quiet
+NO_COLOR=1 run deno "$bin/deno" test -A --quiet
 run node "$bin/node" --test 'src/**/*.test.ts' 'test/**/*.test.ts'
 run build "$bin/bun" run build
 if [ -x dist/lessllm ]; then
@@ -27,7 +27,7 @@ fi
 
 # Sum what each runner reported, in its own words.
 count() { grep -hoE "$1" "$logs"/$2.log 2>/dev/null | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
-passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count '[0-9]+ passed' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
+passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count 'passed \([0-9]+ steps\)' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
 failed=$(( $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
 rm -rf "$logs"
 [ "$failed" -eq 0 ] || status=1
