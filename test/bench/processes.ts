@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { sleep } from './stats.ts';
+
+export { freePort } from '../support/loopback.ts';
 
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const ticksPerSecond = 100;
@@ -110,19 +111,6 @@ export function stopChildrenOnExit(): void {
       void stopAll().finally(() => process.exit(130));
     });
   }
-}
-
-/** A port that was free a moment ago, for programs that cannot be told to pick their own. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resident memory now and at its peak since start, in MiB. */

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sendCall, type ClientApi, type DemoCall } from '../../otel/demo-traffic.ts';
 import { startGateway, type RunningGateway } from '../support/gateway.ts';
-import { findPostgres, startPostgres, type RunningPostgres } from './postgres-server.ts';
+import { findPostgresBinaries, startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { findPrometheus, startPrometheus, type QueryOutcome, type RunningPrometheus } from './prometheus-server.ts';
 import { waitFor } from './processes.ts';
 import { repositoryPath } from './stack-files.ts';
@@ -27,7 +27,7 @@ import {
 } from './stack-queries.ts';
 
 const prometheusBinary = findPrometheus();
-const postgresBinaries = findPostgres();
+const postgresBinaries = findPostgresBinaries();
 const noPrometheus = prometheusBinary
   ? false
   : 'prometheus is not installed (Debian: apt-get install prometheus): the dashboards and alert rules are checked against a real one';
@@ -99,7 +99,7 @@ function problemWith(outcome: QueryOutcome): string | undefined {
 }
 
 describe('dashboards and alert rules against a real Prometheus scraping lessllm', { skip: noPrometheus }, () => {
-  let postgres: RunningPostgres | undefined;
+  let postgres: PostgresServer | undefined;
   let gateway: RunningGateway;
   let prometheus: RunningPrometheus;
   let startedAt: Date;
@@ -114,7 +114,7 @@ describe('dashboards and alert rules against a real Prometheus scraping lessllm'
 
   async function startEverythingAndSendTraffic(): Promise<void> {
     if (postgresBinaries) postgres = await startPostgres(postgresBinaries, 'lessllm');
-    gateway = await startGateway({ config: gatewayConfig(postgres?.url('lessllm')) });
+    gateway = await startGateway({ config: gatewayConfig(postgres?.url) });
     const metrics = await fetch(`${gateway.url}/metrics`);
     const metricsText = await metrics.text();
     assert.equal(metrics.status, 200, `GET /metrics must serve Prometheus text for these checks; it answered ${metrics.status}: ${metricsText.slice(0, 200)}`);
@@ -251,7 +251,7 @@ describe('dashboards and alert rules against a real Prometheus scraping lessllm'
   it('the log-table panels return rows from the table lessllm filled', { ...patience, skip: noPostgres }, async () => {
     await setup;
     await waitFor('every call to reach the log table', 30_000, async () => {
-      const [row] = await postgres!.query<{ count: string }>('lessllm', 'SELECT count(*) AS count FROM lessllm_calls');
+      const [row] = await postgres!.query<{ count: string }>('SELECT count(*) AS count FROM lessllm_calls');
       return Number(row.count) === callsSent;
     });
     const queries = panelQueries(datasourceUidOfType('grafana-postgresql-datasource'), 'rawSql');
@@ -260,7 +260,7 @@ describe('dashboards and alert rules against a real Prometheus scraping lessllm'
     for (const query of queries) {
       const sql = substitute(query, substitutions);
       try {
-        const rows = await postgres!.query<Record<string, unknown>>('lessllm', sql);
+        const rows = await postgres!.query<Record<string, unknown>>(sql);
         if (rows.length === 0) failures.push(`${query.where}: no rows\n    ${sql.replaceAll('\n', ' ')}`);
       } catch (error) {
         failures.push(`${query.where}: ${error instanceof Error ? error.message : String(error)}\n    ${sql.replaceAll('\n', ' ')}`);

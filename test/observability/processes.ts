@@ -1,7 +1,8 @@
 /** Small helpers for tests that run real programs: find one on PATH, pick a free port, poll until ready. */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+
+export { freePort } from '../support/loopback.ts';
 
 export function findProgram(name: string, extraFolders: string[] = []): string | undefined {
   const folders = [...(process.env.PATH ?? '').split(delimiter), ...extraFolders];
@@ -9,18 +10,6 @@ export function findProgram(name: string, extraFolders: string[] = []): string |
     if (folder && existsSync(join(folder, name))) return join(folder, name);
   }
   return undefined;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -7,8 +7,8 @@
  * With nothing queued it answers a small valid response in the protocol of the path.
  * Built on node:http, which Bun, Deno and Node all provide.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { serveOnLoopback, type LoopbackServer } from './loopback.ts';
 import { firstEvents, splitBytes, type Chunking } from './chunking.ts';
 import {
   anthropicEvents,
@@ -67,33 +67,19 @@ type Responder = ScriptedResponse | ((request: ReceivedRequest) => ScriptedRespo
 export class TestUpstream {
   readonly requests: ReceivedRequest[] = [];
   private readonly queue: Responder[] = [];
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
-  private port = 0;
+  private server!: LoopbackServer;
 
-  private constructor() {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  private constructor() {}
 
   static async start(): Promise<TestUpstream> {
     const upstream = new TestUpstream();
-    await new Promise<void>((resolve, reject) => {
-      upstream.server.once('error', reject);
-      upstream.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = upstream.server.address();
-    if (address === null || typeof address === 'string') throw new Error('test upstream has no TCP address');
-    upstream.port = address.port;
+    upstream.server = await serveOnLoopback((request, response) => void upstream.handle(request, response));
     return upstream;
   }
 
   /** Base URL without /v1 (Anthropic convention); add `/v1` for an OpenAI provider. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   /** Queue responses for the next requests, in order; a function sees the request first. */
@@ -114,10 +100,8 @@ export class TestUpstream {
     this.requests.length = 0;
   }
 
-  async stop(): Promise<void> {
-    // Stalled responses never end by themselves: close their connections so the server can stop.
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@ import type { StreamEvent } from '../../src/core/stream-events.ts';
 import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../../src/telemetry/index.ts';
 import { callEnd, callStart, settle, upstreamEvents } from './support/calls.ts';
 import { OtlpReceiver } from './support/otlp-receiver.ts';
-import { freePort } from './support/postgres-server.ts';
+import { freePort } from '../support/loopback.ts';
 import { parsePrometheusText, valueOf } from './support/prometheus-text.ts';
 
 const body = { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'hello' }] };

@@ -17,7 +17,8 @@ import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../
 import { openLogStore } from '../../src/telemetry/log-table/log-store.ts';
 import type { LogRow } from '../../src/telemetry/log-table/row.ts';
 import { callEnd, callStart, play, settle, upstreamEvents } from './support/calls.ts';
-import { findPostgresBinaries, freePort, startPostgres, type PostgresServer } from './support/postgres-server.ts';
+import { freePort } from '../support/loopback.ts';
+import { findPostgresBinaries, startPostgres, type PostgresServer } from '../support/postgres-server.ts';
 import { parsePrometheusText, valueOf } from './support/prometheus-text.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));

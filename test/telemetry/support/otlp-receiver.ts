@@ -5,8 +5,8 @@
  * recorded by content type only. It can also be told to fail (500) or to stall (never answer), to show
  * that a broken collector does not touch traffic.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { serveOnLoopback, type LoopbackServer } from '../../support/loopback.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | undefined;
 export type Attributes = Record<string, AttributeValue>;
@@ -48,33 +48,19 @@ export class OtlpReceiver {
   readonly metricExports: ReceivedMetric[][] = [];
   readonly requests: Array<{ path: string; contentType: string }> = [];
   behaviour: ReceiverBehaviour = 'accept';
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
+  private server!: LoopbackServer;
 
-  private constructor() {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  private constructor() {}
 
   static async start(): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver();
-    await new Promise<void>((resolve, reject) => {
-      receiver.server.once('error', reject);
-      receiver.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = receiver.server.address();
-    if (address === null || typeof address === 'string') throw new Error('OTLP receiver has no TCP address');
-    receiver.port = address.port;
+    receiver.server = await serveOnLoopback((request, response) => void receiver.handle(request, response));
     return receiver;
   }
 
   /** The value for OTEL_EXPORTER_OTLP_ENDPOINT. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
   }
 
   /** The metrics of the latest export, by name. */
@@ -104,9 +90,8 @@ export class OtlpReceiver {
     this.behaviour = 'accept';
   }
 
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
