@@ -12,7 +12,7 @@ import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { createChatEndpoint } from './chat-endpoint.ts';
 import { createCountTokensEndpoint } from './count-tokens-endpoint.ts';
-import { jsonResponse } from './http-headers.ts';
+import { errorResponse, jsonResponse } from './http-headers.ts';
 import { McpBridge } from '../providers/mcp-bridge/index.ts';
 import { createModelsEndpoint } from './models-endpoint.ts';
 import { Router } from './router.ts';
@@ -59,7 +59,6 @@ export function createApp(options: AppOptions) {
         code === 'NOT_FOUND'
           ? new GatewayError('not_found', `Unknown request URL: ${request.method} ${path}.`)
           : new GatewayError('api_error', 'The gateway failed to handle this request.');
-      const encoded = protocol.encodeError(error);
-      return jsonResponse(encoded.status, encoded.body, encoded.headers);
+      return errorResponse(protocol, error);
     });
 }

@@ -3,7 +3,7 @@ import type { CallTrace } from '../core/call-observer.ts';
 import type { GatewayError } from '../core/gateway-error.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { ResolvedRoute } from './router.ts';
-import { headersWithoutSecrets, jsonResponse } from './http-headers.ts';
+import { headersWithoutSecrets } from './http-headers.ts';
 
 export type CallContext = {
   clientProtocol: Protocol;
@@ -56,19 +56,27 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
   });
 }
 
+/** Answers with one JSON body (a complete response or an error) and ends the call with it. */
+export function completeCall(context: CallContext, status: number, body: unknown, headers?: Headers, error?: GatewayError): Response {
+  const text = JSON.stringify(body);
+  const responseHeaders = new Headers(headers);
+  responseHeaders.set('content-type', 'application/json');
+  endCall(context, {
+    status,
+    error,
+    cancelled: error !== undefined && context.upstreamAbort.signal.aborted && context.incoming.signal.aborted,
+    responseHeaders,
+    responseBytes: utf8.encode(text).byteLength,
+    chunkCount: 0,
+    responseBody: text,
+  });
+  return new Response(text, { status, headers: responseHeaders });
+}
+
 /** Answers with an error in the client's protocol before any byte of a response was sent. */
 export function failCall(context: CallContext, error: GatewayError): Response {
   const encoded = context.clientProtocol.encodeError(error);
-  const response = jsonResponse(encoded.status, encoded.body, encoded.headers);
-  const body = JSON.stringify(encoded.body);
-  endCall(context, {
-    status: encoded.status,
-    error,
-    cancelled: context.upstreamAbort.signal.aborted && context.incoming.signal.aborted,
-    responseHeaders: response.headers,
-    responseBytes: new TextEncoder().encode(body).byteLength,
-    chunkCount: 0,
-    responseBody: body,
-  });
-  return response;
+  return completeCall(context, encoded.status, encoded.body, encoded.headers, error);
 }
+
+const utf8 = new TextEncoder();

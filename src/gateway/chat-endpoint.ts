@@ -14,7 +14,7 @@ import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import { failCall, type CallContext } from './call-context.ts';
 import { runConverted } from './converted-route.ts';
-import { headersWithoutSecrets, jsonResponse } from './http-headers.ts';
+import { errorResponse, headersWithoutSecrets } from './http-headers.ts';
 import { runLocal, type LocalAnswer } from './local-route.ts';
 import { runPassthrough } from './passthrough-route.ts';
 import { readJsonBody } from './read-json-body.ts';
@@ -30,10 +30,7 @@ export type ChatEndpointDependencies = {
 
 export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatEndpointDependencies) {
   const { config, router, observer, mcpBridge } = dependencies;
-  const answerError = (error: GatewayError) => {
-    const encoded = clientProtocol.encodeError(error);
-    return jsonResponse(encoded.status, encoded.body, encoded.headers);
-  };
+  const answerError = (error: GatewayError) => errorResponse(clientProtocol, error);
 
   return async function handleChat(incoming: Request, clientAddress: string | undefined): Promise<Response> {
     const startEpochMs = Date.now();

@@ -3,16 +3,16 @@
  * response comes back through it — decode upstream SSE → canonical events → encode client SSE, fused in
  * one loop per network chunk so every token is forwarded the moment it arrives.
  */
-import { accumulate } from '../core/accumulate.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
+import type { CanonicalResponse } from '../core/canonical-response.ts';
 import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
 import { responseToEvents } from '../core/response-events.ts';
 import { createSseTap, parseJsonSafely } from '../core/sse.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { Transcoder } from '../core/transcoder.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import { endCall, failCall, type CallContext } from './call-context.ts';
-import { forwardedResponseHeaders, jsonResponse, sseHeaders } from './http-headers.ts';
+import { completeCall, endCall, failCall, type CallContext } from './call-context.ts';
+import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
 import { callUpstream, isEventStream } from './upstream-call.ts';
 
@@ -45,12 +45,14 @@ export async function runConverted(
   const processingStart = performance.now();
   const parsed = parseJsonSafely(text);
   if (!parsed.ok) return failCall(context, new GatewayError('bad_gateway', `The upstream answered with malformed JSON: ${parsed.error}`));
-  let events: StreamEvent[];
+  let decoded: CanonicalResponse;
   try {
-    events = responseToEvents(endpoint.protocol.decodeResponse(parsed.value));
+    decoded = endpoint.protocol.decodeResponse(parsed.value);
   } catch (error) {
     return failCall(context, toGatewayError(error));
   }
+  // Telemetry sees a JSON answer as the events a stream of it would carry.
+  const events = responseToEvents(decoded);
   if (context.stream) {
     const source = new ReadableStream<StreamEvent>({
       start(controller) {
@@ -63,12 +65,9 @@ export async function runConverted(
   }
   const now = performance.now();
   for (const event of events) context.trace.onEvent(event, now);
-  const body = context.clientProtocol.encodeResponse(accumulate(events));
-  const response = jsonResponse(200, body, forwarded);
-  const responseText = JSON.stringify(body);
+  const body = context.clientProtocol.encodeResponse(decoded);
   context.overheadMs += performance.now() - processingStart;
-  endCall(context, { status: 200, responseHeaders: response.headers, responseBytes: new TextEncoder().encode(responseText).byteLength, chunkCount: 0, responseBody: responseText });
-  return response;
+  return completeCall(context, 200, body, forwarded);
 }
 
 function relayConvertedStream(
@@ -78,35 +77,18 @@ function relayConvertedStream(
   canonical: CanonicalRequest,
   forwarded: Headers,
 ): Response {
-  const decoder = endpoint.protocol.createStreamDecoder();
-  const pipeline = createEventPipeline(context, canonical);
-  const tap = createSseTap((message) => decoder.push(message, pipeline.accept));
-  const responseHeaders = sseHeaders(forwarded);
-  context.stopWatchingClient();
-  const body = relayStream(upstream.body!, {
-    onInput(chunk, output) {
-      pipeline.attach(output.enqueueText);
-      tap.feed(chunk);
-      return pipeline.failed ? 'stop' : 'continue';
-    },
-    onSourceEnd(output) {
-      pipeline.attach(output.enqueueText);
-      tap.end();
-      decoder.end(pipeline.accept);
-      pipeline.end();
-    },
-    onSourceError(error, output) {
-      pipeline.attach(output.enqueueText);
-      pipeline.accept({ type: 'error', error: new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(error).message}`) });
-      pipeline.end();
-    },
-    onFinish(finish) {
-      if (finish.cancelled) context.upstreamAbort.abort();
-      context.overheadMs += finish.processingMs;
-      endCall(context, { status: upstream.status, error: pipeline.error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
-    },
+  return relayToClient(context, upstream.body!, canonical, forwarded, upstream.status, (accept) => {
+    const decoder = endpoint.protocol.createStreamDecoder();
+    const tap = createSseTap((message) => decoder.push(message, accept));
+    return {
+      feed: (chunk) => tap.feed(chunk),
+      end() {
+        tap.end();
+        decoder.end(accept);
+      },
+      failure: (error) => new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(error).message}`),
+    };
   });
-  return new Response(body, { status: 200, headers: responseHeaders });
 }
 
 /** Streams canonical events (already decoded) to the client: used by the mock and by JSON-to-stream. */
@@ -117,25 +99,50 @@ export function relayEvents(
   forwarded: Headers,
   status = 200,
 ): Response {
+  return relayToClient(context, source, canonical, forwarded, status, (accept) => ({ feed: accept, end() {}, failure: toGatewayError }));
+}
+
+/** How one kind of input becomes canonical events, given where to put them. */
+type EventSource<Input> = {
+  feed(input: Input): void;
+  /** The input ended: flush what is held (a decoder reports a cut-off stream here). */
+  end(): void;
+  /** Reading the input failed: the error the client gets. */
+  failure(error: unknown): GatewayError;
+};
+
+/** The streaming response of a converted or local call: inputs → canonical events → the client's SSE. */
+function relayToClient<Input>(
+  context: CallContext,
+  source: ReadableStream<Input>,
+  canonical: CanonicalRequest,
+  forwarded: Headers,
+  status: number,
+  eventSourceFor: (accept: (event: StreamEvent) => void) => EventSource<Input>,
+): Response {
   const pipeline = createEventPipeline(context, canonical);
+  const events = eventSourceFor(pipeline.accept);
   const responseHeaders = sseHeaders(forwarded);
   context.stopWatchingClient();
   const body = relayStream(source, {
-    onInput(event, output) {
+    onInput(input, output) {
       pipeline.attach(output.enqueueText);
-      pipeline.accept(event);
+      events.feed(input);
       return pipeline.failed ? 'stop' : 'continue';
     },
     onSourceEnd(output) {
       pipeline.attach(output.enqueueText);
+      events.end();
       pipeline.end();
     },
     onSourceError(error, output) {
       pipeline.attach(output.enqueueText);
-      pipeline.accept({ type: 'error', error: toGatewayError(error) });
+      pipeline.accept({ type: 'error', error: events.failure(error) });
       pipeline.end();
     },
     onFinish(finish) {
+      // The client left: stop the upstream (or the local answer) at once.
+      if (finish.cancelled) context.upstreamAbort.abort();
       context.overheadMs += finish.processingMs;
       endCall(context, { status, error: pipeline.error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
     },

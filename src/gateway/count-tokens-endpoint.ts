@@ -7,16 +7,13 @@ import { estimateRequestTokens } from '../core/token-count.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { anthropicMessagesProtocol as protocol } from '../protocols/anthropic-messages/index.ts';
 import { anthropicMessagesEndpoint } from '../providers/anthropic.ts';
-import { forwardedResponseHeaders, jsonResponse } from './http-headers.ts';
+import { errorResponse, forwardedResponseHeaders, jsonResponse } from './http-headers.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { Router } from './router.ts';
 import { fetchUpstream } from './upstream-fetch.ts';
 
 export function createCountTokensEndpoint(config: GatewayConfig, router: Router) {
-  const answerError = (error: GatewayError) => {
-    const encoded = protocol.encodeError(error);
-    return jsonResponse(encoded.status, encoded.body, encoded.headers);
-  };
+  const answerError = (error: GatewayError) => errorResponse(protocol, error);
 
   return async function countTokens(incoming: Request): Promise<Response> {
     try {

@@ -1,3 +1,5 @@
+import type { GatewayError } from '../core/gateway-error.ts';
+import type { Protocol } from '../protocols/protocol.ts';
 /** Which headers cross the gateway, in each direction, and which never reach telemetry. */
 
 export { forwardedResponseHeaders } from '../core/forwarded-headers.ts';
@@ -11,6 +13,12 @@ export function headersWithoutSecrets(headers: Headers): Record<string, string> 
     if (!secretHeaderNames.has(name)) result[name] = value;
   });
   return result;
+}
+
+/** An error answered outside a call (bad body, no route, unknown path), in the given protocol's shape. */
+export function errorResponse(protocol: Protocol, error: GatewayError): Response {
+  const encoded = protocol.encodeError(error);
+  return jsonResponse(encoded.status, encoded.body, encoded.headers);
 }
 
 export function jsonResponse(status: number, body: unknown, headers?: Headers): Response {

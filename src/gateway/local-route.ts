@@ -7,9 +7,8 @@ import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
 import { toGatewayError } from '../core/gateway-error.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
-import { endCall, failCall, type CallContext } from './call-context.ts';
+import { completeCall, endCall, failCall, type CallContext } from './call-context.ts';
 import { relayEvents } from './converted-route.ts';
-import { jsonResponse } from './http-headers.ts';
 
 /** Starts the local answer; may throw a GatewayError to refuse before anything is sent. */
 export type LocalAnswer = () => ReadableStream<StreamEvent>;
@@ -51,11 +50,8 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
     }
     const processingStart = performance.now();
     const body = context.clientProtocol.encodeResponse(accumulator.toResponse());
-    const text = JSON.stringify(body);
-    const response = jsonResponse(200, body);
     context.overheadMs += performance.now() - processingStart;
-    endCall(context, { status: 200, responseHeaders: response.headers, responseBytes: new TextEncoder().encode(text).byteLength, chunkCount: 0, responseBody: text });
-    return response;
+    return completeCall(context, 200, body);
   } finally {
     context.upstreamAbort.signal.removeEventListener('abort', onClientGone);
   }

@@ -6,7 +6,7 @@
 import { GatewayError } from '../core/gateway-error.ts';
 import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index.ts';
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
-import { jsonResponse } from './http-headers.ts';
+import { errorResponse, jsonResponse } from './http-headers.ts';
 import type { Router } from './router.ts';
 
 /** Routes carry no creation date; a fixed one keeps responses stable. */
@@ -31,8 +31,7 @@ export function createModelsEndpoint(router: Router) {
       const route = router.resolve(id);
       if (!route) {
         const protocol = isAnthropicClient(incoming) ? anthropicMessagesProtocol : openAiChatProtocol;
-        const encoded = protocol.encodeError(new GatewayError('not_found', `The model '${id}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
-        return jsonResponse(encoded.status, encoded.body, encoded.headers);
+        return errorResponse(protocol, new GatewayError('not_found', `The model '${id}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
       }
       return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.provider.name));
     },
