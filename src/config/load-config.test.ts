@@ -29,11 +29,70 @@ routes:
     assert.equal(config.server.host, '127.0.0.1');
     assert.equal(config.server.port, 8000);
     const openai = config.providers.get('openai');
-    assert.deepEqual(openai, { name: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', headers: {} });
+    assert.deepEqual(openai, {
+      name: 'openai',
+      type: 'openai',
+      baseUrl: 'https://api.openai.com/v1',
+      apiKey: 'sk-test',
+      headers: {},
+      timeouts: { connectMs: 10_000, firstByteMs: 300_000, idleMs: 300_000, totalMs: 1_800_000 },
+    });
     const anthropic = config.providers.get('anthropic');
     assert.equal(anthropic?.type === 'anthropic' && anthropic.anthropicVersion, '2023-06-01');
     assert.equal(anthropic?.type === 'anthropic' && anthropic.defaultMaxTokens, 4096);
-    assert.deepEqual(config.routes[1], { match: 'fast', provider: 'openai', model: 'gpt-4.1-mini' });
+    assert.deepEqual(config.routes[1], {
+      match: 'fast',
+      targets: [{ provider: 'openai', model: 'gpt-4.1-mini', weight: 1 }],
+      strategy: 'fallback',
+      retry: { attempts: 2, backoffMs: 200, maxBackoffMs: 5_000, maxRetryAfterMs: 30_000 },
+    });
+    assert.equal(config.server.shutdownGraceMs, 30_000);
+  });
+
+  it('reads fallback targets, retry and timeouts, a route overriding the global ones', () => {
+    const config = parse(`
+timeouts: { connect_ms: 2000, idle_ms: 5000 }
+retry: { attempts: 3, backoff_ms: 50 }
+providers:
+  a: { type: openai, base_url: http://a.test/v1, timeouts: { total_ms: 0 } }
+  b: { type: anthropic, base_url: http://b.test }
+routes:
+  - match: smart
+    targets: [{ provider: a, model: m1, weight: 3 }, { provider: b }]
+    strategy: weighted
+    retry: { attempts: 1 }
+  - { match: "*", provider: b }
+`);
+    const a = config.providers.get('a');
+    assert.deepEqual(a?.type === 'openai' && a.timeouts, { connectMs: 2000, firstByteMs: 300_000, idleMs: 5000, totalMs: 0 });
+    const b = config.providers.get('b');
+    assert.deepEqual(b?.type === 'anthropic' && b.timeouts, { connectMs: 2000, firstByteMs: 300_000, idleMs: 5000, totalMs: 1_800_000 });
+    assert.deepEqual(config.routes[0].targets, [
+      { provider: 'a', model: 'm1', weight: 3 },
+      { provider: 'b', model: undefined, weight: 1 },
+    ]);
+    assert.equal(config.routes[0].strategy, 'weighted');
+    assert.deepEqual(config.routes[0].retry, { attempts: 1, backoffMs: 50, maxBackoffMs: 5_000, maxRetryAfterMs: 30_000 });
+    assert.deepEqual(config.routes[1].retry, { attempts: 3, backoffMs: 50, maxBackoffMs: 5_000, maxRetryAfterMs: 30_000 });
+  });
+
+  it('wants either provider or targets on a route', () => {
+    assert.match(failure(`providers: { a: { type: mock } }\nroutes: [{ match: x }]\n`), /lessllm\.yaml:2:\d+: routes\.0: give either provider .* not neither/);
+    assert.match(failure(`providers: { a: { type: mock } }\nroutes: [{ match: x, provider: a, targets: [{ provider: a }] }]\n`), /not both/);
+    assert.match(failure(`providers: { a: { type: mock } }\nroutes: [{ match: x, targets: [{ provider: nope }] }]\n`), /routes\.0\.targets\.0\.provider: no provider named "nope"/);
+  });
+
+  it('listens on every interface by default only when gateway keys are configured', () => {
+    const withKeys = parse(`auth: { keys: [{ name: team, key: lk-0123456789abcdef }] }\nproviders: { a: { type: mock } }\nroutes: [{ match: "*", provider: a }]\n`);
+    assert.equal(withKeys.server.host, '0.0.0.0');
+    const explicit = parse(`server: { host: 127.0.0.1 }\nauth: { keys: [{ name: team, key: lk-0123456789abcdef }] }\nproviders: { a: { type: mock } }\nroutes: [{ match: "*", provider: a }]\n`);
+    assert.equal(explicit.server.host, '127.0.0.1');
+  });
+
+  it('never echoes a value that may be a secret in an error', () => {
+    const message = failure(`providers: { a: { type: openai, base_url: http://a.test/v1, api_key: [sk-secret-value-123] } }\nroutes: [{ match: "*", provider: a }]\n`);
+    assert.match(message, /providers\.a\.api_key/);
+    assert.doesNotMatch(message, /sk-secret-value-123/);
   });
 
   it('substitutes ${VAR} and ${VAR:-fallback} from the environment', () => {

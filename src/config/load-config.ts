@@ -7,14 +7,21 @@ import { readFileSync } from 'node:fs';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { defaultConfigYaml } from './default-config.ts';
+import { dirname } from 'node:path';
 import {
+  defaultRetry,
   defaultServer,
+  defaultTimeouts,
   type GatewayConfig,
   type ProviderConfig,
+  type RetryPolicy,
   type RouteConfig,
+  type Timeouts,
 } from './gateway-config.ts';
 import { mcpProviderConfig } from '../providers/mcp-bridge/config.ts';
-import { configFileSchema, providerSchemaByType, type ConfigFile, type ProviderEntry } from './schema.ts';
+import { configFileSchema, providerSchemaByType, type ConfigFile, type ProviderEntry, type RetryEntry, type TimeoutsEntry } from './schema.ts';
+
+type RouteEntry = ConfigFile['routes'][number];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -109,41 +116,90 @@ function offsetOf(document: Document, segments: string[]): number | undefined {
   return undefined;
 }
 
-/** A TypeBox error in words, with the value that was found. */
-function describe(error: { message: string; value: unknown }): string {
+/** A TypeBox error in words, with the value that was found — except where that value may be a secret. */
+function describe(error: { message: string; value: unknown; path: string }): string {
+  if (/key|secret|token|password|authorization/i.test(error.path) && !/tokens_per|max_tokens/i.test(error.path)) return error.message.toLowerCase();
   const shown = error.value === undefined ? 'nothing' : JSON.stringify(error.value);
   return `${error.message.toLowerCase()} (got ${shown && shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})`;
 }
 
 function normalise(file: ConfigFile, source: string, where: (segments: string[]) => string): GatewayConfig {
+  const providerTimeouts = timeouts(file.timeouts, defaultTimeouts);
   const providers = new Map<string, ProviderConfig>();
-  for (const [name, entry] of Object.entries(file.providers)) providers.set(name, normaliseProvider(name, entry, where));
+  for (const [name, entry] of Object.entries(file.providers)) providers.set(name, normaliseProvider(name, entry, providerTimeouts, where));
 
-  const routes: RouteConfig[] = file.routes.map((route, index) => {
-    if (!providers.has(route.provider)) {
-      const known = [...providers.keys()].join(', ') || 'none';
-      throw new ConfigError(`${where(['routes', String(index), 'provider'])}: routes.${index}.provider: no provider named "${route.provider}" (known: ${known})`);
-    }
-    return { match: route.match, provider: route.provider, model: route.model };
-  });
+  const retry = retryPolicy(file.retry, defaultRetry);
+  const routes: RouteConfig[] = file.routes.map((route, index) => normaliseRoute(route, index, providers, retry, where));
+  const hasKeys = (file.auth?.keys?.length ?? 0) > 0 || file.auth?.key_file !== undefined;
 
   return {
     source,
     server: {
-      host: file.server?.host ?? defaultServer.host,
+      host: file.server?.host ?? (hasKeys ? defaultServer.hostWithKeys : defaultServer.host),
       port: file.server?.port ?? defaultServer.port,
       maxBodyBytes: file.server?.max_body_bytes ?? defaultServer.maxBodyBytes,
+      shutdownGraceMs: file.server?.shutdown_grace_ms ?? defaultServer.shutdownGraceMs,
     },
     providers,
     routes,
     telemetrySections: { telemetry: file.telemetry, pricing: file.pricing, log: file.log },
+    securitySections: { auth: file.auth, limits: file.limits, configDirectory: source === 'built-in default' ? '.' : dirname(source) },
   };
 }
 
-function normaliseProvider(name: string, entry: ProviderEntry, where: (segments: string[]) => string): ProviderConfig {
+function normaliseRoute(
+  route: RouteEntry,
+  index: number,
+  providers: Map<string, ProviderConfig>,
+  defaultPolicy: RetryPolicy,
+  where: (segments: string[]) => string,
+): RouteConfig {
+  const at = (...segments: string[]) => `${where(['routes', String(index), ...segments])}: routes.${index}${segments.map((segment) => `.${segment}`).join('')}`;
+  if ((route.provider === undefined) === (route.targets === undefined)) {
+    throw new ConfigError(`${at()}: give either provider (one target) or targets (a list), not ${route.provider === undefined ? 'neither' : 'both'}`);
+  }
+  if (route.targets && route.model !== undefined) throw new ConfigError(`${at('model')}: with targets, give each target its own model`);
+  const entries = route.targets ?? [{ provider: route.provider!, model: route.model }];
+  const targets = entries.map((target, targetIndex) => {
+    const path = route.targets ? ['targets', String(targetIndex), 'provider'] : ['provider'];
+    if (!providers.has(target.provider)) {
+      const known = [...providers.keys()].join(', ') || 'none';
+      throw new ConfigError(`${at(...path)}: no provider named "${target.provider}" (known: ${known})`);
+    }
+    return { provider: target.provider, model: target.model, weight: target.weight ?? 1 };
+  });
+  return { match: route.match, targets, strategy: route.strategy ?? 'fallback', retry: retryPolicy(route.retry, defaultPolicy) };
+}
+
+function retryPolicy(entry: RetryEntry | undefined, base: RetryPolicy): RetryPolicy {
+  return {
+    attempts: entry?.attempts ?? base.attempts,
+    backoffMs: entry?.backoff_ms ?? base.backoffMs,
+    maxBackoffMs: entry?.max_backoff_ms ?? base.maxBackoffMs,
+    maxRetryAfterMs: entry?.max_retry_after_ms ?? base.maxRetryAfterMs,
+  };
+}
+
+function timeouts(entry: TimeoutsEntry | undefined, base: Timeouts): Timeouts {
+  return {
+    connectMs: entry?.connect_ms ?? base.connectMs,
+    firstByteMs: entry?.first_byte_ms ?? base.firstByteMs,
+    idleMs: entry?.idle_ms ?? base.idleMs,
+    totalMs: entry?.total_ms ?? base.totalMs,
+  };
+}
+
+function normaliseProvider(name: string, entry: ProviderEntry, defaults: Timeouts, where: (segments: string[]) => string): ProviderConfig {
   switch (entry.type) {
     case 'openai':
-      return { name, type: 'openai', baseUrl: checkedBaseUrl(entry.base_url, name, where), apiKey: entry.api_key || undefined, headers: entry.headers ?? {} };
+      return {
+        name,
+        type: 'openai',
+        baseUrl: checkedBaseUrl(entry.base_url, name, where),
+        apiKey: entry.api_key || undefined,
+        headers: entry.headers ?? {},
+        timeouts: timeouts(entry.timeouts, defaults),
+      };
     case 'anthropic':
       return {
         name,
@@ -151,6 +207,7 @@ function normaliseProvider(name: string, entry: ProviderEntry, where: (segments:
         baseUrl: checkedBaseUrl(entry.base_url, name, where),
         apiKey: entry.api_key || undefined,
         headers: entry.headers ?? {},
+        timeouts: timeouts(entry.timeouts, defaults),
         anthropicVersion: entry.anthropic_version ?? '2023-06-01',
         defaultMaxTokens: entry.default_max_tokens ?? 4096,
       };

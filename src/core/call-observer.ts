@@ -48,7 +48,29 @@ export type CallStart = {
   /** W3C trace context sent by the client, if any. */
   traceparent: string | undefined;
   tracestate: string | undefined;
+  /** The name of the gateway key the call came with (never the key); undefined without gateway keys. */
+  keyName?: string;
 };
+
+/** Which upstream a call went to; CallStart holds the first target, CallEnd the one that answered last. */
+export type CallTarget = Pick<CallStart, 'providerName' | 'providerType' | 'upstreamModel' | 'upstreamProtocol' | 'routeKind' | 'upstreamUrl'>;
+
+/** A try that failed before any byte reached the client, after which the gateway retried or moved on. */
+export type FailedAttempt = {
+  providerName: string;
+  upstreamModel: string;
+  /** The upstream's HTTP status, when it answered at all. */
+  status: number | undefined;
+  /** `error.type`: the error kind (e.g. `overloaded`, `timeout`, `bad_gateway`). */
+  errorType: string;
+  /** The pause before the next try (0 when the next try went to another target at once). */
+  retryDelayMs: number;
+  /** Date.now() when the try failed. */
+  atEpochMs: number;
+};
+
+/** connect / first_byte / idle / total: which of the configured timeouts ended a call. */
+export type TimeoutKind = 'connect' | 'first_byte' | 'idle' | 'total';
 
 export type CallEnd = {
   /** performance.now() when the last byte was handed to the client (or the call failed). */
@@ -69,6 +91,14 @@ export type CallEnd = {
   overheadMs: number;
   /** The exact response body for a non-streaming call (client's format); undefined for streams. */
   responseBody: string | undefined;
+  /** The target that answered (or was tried last), when it is not the first one in CallStart. */
+  target?: CallTarget;
+  /** Upstream requests sent (0 for a call answered before or without one). */
+  attempts?: number;
+  /** The tries that failed before the one that produced the answer. */
+  failedAttempts?: FailedAttempt[];
+  /** Set when one of the configured timeouts ended the call. */
+  timeout?: TimeoutKind;
 };
 
 export interface CallTrace {

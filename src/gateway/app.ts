@@ -16,6 +16,11 @@ import { errorResponse, jsonResponse } from './http-headers.ts';
 import { McpBridge } from '../providers/mcp-bridge/index.ts';
 import { createModelsEndpoint } from './models-endpoint.ts';
 import { Router } from './router.ts';
+import { CallAdmission } from './admission.ts';
+import { CallRegistry } from './call-registry.ts';
+import type { Protocol } from '../protocols/protocol.ts';
+import type { GatewayKey } from '../security/gateway-keys.ts';
+import { redactSecrets } from '../security/secrets.ts';
 
 export type AppOptions = {
   config: GatewayConfig;
@@ -26,26 +31,43 @@ export type AppOptions = {
   clientAddressOf?: (request: Request, server: unknown) => string | undefined;
   /** Elysia's server adapter for runtimes other than Bun (opaque here: chosen by the runtime adapter). */
   elysiaAdapter?: unknown;
+  /** The calls in flight, drained on shutdown (created here when not given). */
+  registry?: CallRegistry;
+  /** Gateway keys and limits, when already loaded (main.ts loads them early to report key-file errors). */
+  admission?: CallAdmission;
 };
 
 export function createApp(options: AppOptions) {
   const { config, observer } = options;
   const router = new Router(config);
-  const mcpBridge = new McpBridge();
-  const chatCompletions = createChatEndpoint(openAiChatProtocol, { config, router, observer, mcpBridge });
-  const messages = createChatEndpoint(anthropicMessagesProtocol, { config, router, observer, mcpBridge });
+  const admission = options.admission ?? new CallAdmission(config);
+  const registry = options.registry ?? new CallRegistry();
+  const upstreamKeys = [...config.providers.values()].flatMap((provider) => ('apiKey' in provider && provider.apiKey ? [provider.apiKey] : []));
+  const redact = (text: string) => redactSecrets(text, upstreamKeys);
+  // MCP clients answering bridged calls are callers too: with gateway keys, they need one.
+  const mcpBridge = new McpBridge(admission.keys.enabled ? { authorize: (request) => admission.keys.authenticate(request.headers) !== undefined } : {});
+  const dependencies = { config, router, observer, mcpBridge, admission, registry, redact };
+  const chatCompletions = createChatEndpoint(openAiChatProtocol, dependencies);
+  const messages = createChatEndpoint(anthropicMessagesProtocol, dependencies);
   const countTokens = createCountTokensEndpoint(config, router);
   const models = createModelsEndpoint(router);
   const clientAddressOf = options.clientAddressOf ?? (() => undefined);
   const raw = { parse: 'none' } as const;
+  const protocolOf = (request: Request) =>
+    request.headers.has('anthropic-version') || request.headers.has('x-api-key') ? anthropicMessagesProtocol : openAiChatProtocol;
+  /** Runs an endpoint for callers with a valid gateway key; others get a 401 in their protocol's shape. */
+  const withKey = (request: Request, protocol: Protocol, handle: (key: GatewayKey) => Response | Promise<Response>) => {
+    const key = admission.authenticate(request.headers);
+    return key instanceof GatewayError ? errorResponse(protocol, key) : handle(key);
+  };
 
   return new Elysia({ adapter: options.elysiaAdapter as never })
     .post('/v1/chat/completions', ({ request, server }) => chatCompletions(request, clientAddressOf(request, server)), raw)
     .post('/v1/messages', ({ request, server }) => messages(request, clientAddressOf(request, server)), raw)
-    .post('/v1/messages/count_tokens', ({ request }) => countTokens(request), raw)
-    .get('/v1/models', ({ request }) => models.list(request))
-    .get('/v1/models/*', ({ request, params }) => models.retrieve(request, decodeURIComponent(params['*'])))
-    .get('/health', () => jsonResponse(200, { status: 'ok' }))
+    .post('/v1/messages/count_tokens', ({ request }) => withKey(request, anthropicMessagesProtocol, () => countTokens(request)), raw)
+    .get('/v1/models', ({ request }) => withKey(request, protocolOf(request), (key) => models.list(request, key)))
+    .get('/v1/models/*', ({ request, params }) => withKey(request, protocolOf(request), (key) => models.retrieve(request, decodeURIComponent(params['*']), key)))
+    .get('/health', () => jsonResponse(registry.draining ? 503 : 200, { status: registry.draining ? 'draining' : 'ok' }))
     // The MCP bridge's Streamable HTTP endpoint: MCP clients list and answer calls waiting there.
     .post('/mcp', ({ request }) => mcpBridge.handleMcp(request), raw)
     .get('/mcp', ({ request }) => mcpBridge.handleMcp(request))
@@ -53,7 +75,7 @@ export function createApp(options: AppOptions) {
     .get('/metrics', () => (options.metrics ? options.metrics() : new Response('telemetry is off\n', { status: 404 })))
     .onError(({ code, request }) => {
       // Unknown paths and methods, answered like the API the client speaks (OpenAI's shape by default).
-      const protocol = request.headers.has('anthropic-version') ? anthropicMessagesProtocol : openAiChatProtocol;
+      const protocol = protocolOf(request);
       const path = new URL(request.url).pathname;
       const error =
         code === 'NOT_FOUND'

@@ -1,8 +1,10 @@
 /** Everything one chat call carries from arrival to its last byte, and how it ends. */
-import type { CallTrace } from '../core/call-observer.ts';
-import type { GatewayError } from '../core/gateway-error.ts';
+import type { CallTarget, CallTrace, FailedAttempt } from '../core/call-observer.ts';
+import { GatewayError } from '../core/gateway-error.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { ResolvedRoute } from './router.ts';
+import type { CallDeadlines } from './call-deadlines.ts';
+import type { UpstreamPlan } from './upstream-attempts.ts';
 import { headersWithoutSecrets } from './http-headers.ts';
 
 export type CallContext = {
@@ -26,6 +28,19 @@ export type CallContext = {
   /** Time spent in lessllm's own code so far (everything but waiting on the upstream or the client). */
   overheadMs: number;
   ended: boolean;
+  /** The configured timeouts, armed per phase of the call. */
+  deadlines: CallDeadlines;
+  /** The signal of the current upstream request: the call's abort and the try's own timeouts. */
+  upstreamSignal?: AbortSignal;
+  /** Upstream requests sent so far. */
+  attempts: number;
+  failedAttempts: FailedAttempt[];
+  /** The target being tried, or that answered. */
+  currentPlan?: UpstreamPlan;
+  /** Removes configured upstream keys from text that came from an upstream (error bodies). */
+  redact: (text: string) => string;
+  /** Called once when the call ends (rate-limit accounting, the shutdown registry). */
+  onEnd?: (usage: { inputTokens: number; outputTokens: number } | undefined) => void;
 };
 
 export type CallOutcome = {
@@ -36,6 +51,8 @@ export type CallOutcome = {
   responseBytes: number;
   chunkCount: number;
   responseBody?: string;
+  /** Tokens the call used, when known here (for per-key token limits). */
+  usage?: { inputTokens: number; outputTokens: number };
 };
 
 /** Reports the end of the call to telemetry, exactly once. */
@@ -43,6 +60,7 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
   if (context.ended) return;
   context.ended = true;
   context.stopWatchingClient();
+  context.deadlines.clear();
   context.trace.end({
     endMonotonicMs: performance.now(),
     status: outcome.status,
@@ -53,7 +71,35 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
     chunkCount: outcome.chunkCount,
     overheadMs: context.overheadMs,
     responseBody: outcome.responseBody,
+    target: context.currentPlan ? targetOf(context.currentPlan) : undefined,
+    attempts: context.attempts,
+    failedAttempts: context.failedAttempts,
+    timeout: context.deadlines.fired,
   });
+  context.onEnd?.(outcome.usage);
+}
+
+function targetOf(plan: UpstreamPlan): CallTarget {
+  return {
+    providerName: plan.target.provider.name,
+    providerType: plan.target.provider.type,
+    upstreamModel: plan.target.upstreamModel,
+    upstreamProtocol: plan.endpoint.protocol.name as CallTarget['upstreamProtocol'],
+    routeKind: plan.routeKind,
+    upstreamUrl: new URL(plan.endpoint.url),
+  };
+}
+
+/**
+ * The in-band error for an upstream stream that stopped delivering: a timeout or shutdown says so
+ * itself (the abort's reason); anything else is a broken connection.
+ */
+export function streamBreakError(context: CallContext, sourceError: unknown): GatewayError {
+  for (const signal of [context.upstreamSignal, context.upstreamAbort.signal]) {
+    if (signal?.aborted && signal.reason instanceof GatewayError) return signal.reason;
+  }
+  const reason = sourceError instanceof Error ? sourceError.message : String(sourceError);
+  return new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${context.redact(reason)}`);
 }
 
 /** Answers with one JSON body (a complete response or an error) and ends the call with it. */

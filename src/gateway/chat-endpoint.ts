@@ -1,6 +1,7 @@
 /**
- * POST /v1/chat/completions and POST /v1/messages: read and check the body in the client's protocol,
- * route by model, and hand the call to the runner for its route kind.
+ * POST /v1/chat/completions and POST /v1/messages: check the key, read and check the body in the
+ * client's protocol, route by model, admit under the key's limits, get an answer from the route's
+ * targets (retrying and falling back before the first byte), and hand it to the runner for its kind.
  */
 import type { CallObserver, ClientProtocolName, RouteKind } from '../core/call-observer.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
@@ -12,13 +13,18 @@ import type { McpBridge } from '../providers/mcp-bridge/index.ts';
 import { runMock } from '../providers/mock.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { Protocol } from '../protocols/protocol.ts';
+import type { CallAdmission } from './admission.ts';
 import { failCall, type CallContext } from './call-context.ts';
-import { runConverted } from './converted-route.ts';
+import { CallDeadlines } from './call-deadlines.ts';
+import type { CallRegistry } from './call-registry.ts';
+import { answerConverted, convertedPlan } from './converted-route.ts';
 import { errorResponse, headersWithoutSecrets } from './http-headers.ts';
 import { runLocal, type LocalAnswer } from './local-route.ts';
-import { runPassthrough } from './passthrough-route.ts';
+import { answerPassthrough, passthroughPlan } from './passthrough-route.ts';
 import { readJsonBody } from './read-json-body.ts';
-import type { Router } from './router.ts';
+import type { ResolvedTarget, Router } from './router.ts';
+import { callWithRetries, type PlannedTarget } from './upstream-attempts.ts';
+import { UsageMeter } from './usage-meter.ts';
 
 export type ChatEndpointDependencies = {
   config: GatewayConfig;
@@ -26,15 +32,25 @@ export type ChatEndpointDependencies = {
   observer: CallObserver;
   /** Where calls to `type: mcp` providers wait for an MCP client. */
   mcpBridge: McpBridge;
+  /** Gateway keys, per-key limits. */
+  admission: CallAdmission;
+  /** The calls in flight, for graceful shutdown. */
+  registry: CallRegistry;
+  /** Removes configured upstream keys from text that came from an upstream. */
+  redact: (text: string) => string;
 };
 
 export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatEndpointDependencies) {
-  const { config, router, observer, mcpBridge } = dependencies;
+  const { config, router, observer, mcpBridge, admission, registry, redact } = dependencies;
   const answerError = (error: GatewayError) => errorResponse(clientProtocol, error);
 
   return async function handleChat(incoming: Request, clientAddress: string | undefined): Promise<Response> {
     const startEpochMs = Date.now();
     const startedAt = performance.now();
+    if (registry.draining) return answerError(registry.refusal());
+    // The key first: a caller without one learns nothing else (not even whether its body parses).
+    const key = admission.authenticate(incoming.headers);
+    if (key instanceof GatewayError) return answerError(key);
     let parsed;
     try {
       parsed = await readJsonBody(incoming, config.server.maxBodyBytes);
@@ -49,48 +65,48 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
     if (!route) {
       return answerError(new GatewayError('not_found', `The model '${requestedModel}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
     }
-    const provider = route.provider;
-    const endpoint = upstreamEndpointOf(provider, clientProtocol.name === 'anthropic-messages' ? incoming.headers : undefined);
-    const routeKind: RouteKind = endpoint === undefined ? 'local' : endpoint.protocol.name === clientProtocol.name ? 'passthrough' : 'converted';
+    const anthropicClientHeaders = clientProtocol.name === 'anthropic-messages' ? incoming.headers : undefined;
+    const first = route.targets[0];
+    const firstEndpoint = upstreamEndpointOf(first.provider, anthropicClientHeaders);
+    const firstKind = routeKindOf(firstEndpoint);
 
     // Passthrough never needs the canonical form for traffic; the others need it up front.
-    let canonical: CanonicalRequest | undefined;
-    const decodeCanonical = () => {
-      const request = clientProtocol.decodeRequest(parsed.body);
-      request.model = route.upstreamModel;
-      return request;
-    };
-    if (routeKind !== 'passthrough') {
+    let decoded: CanonicalRequest | undefined;
+    const canonicalRequest = () => (decoded ??= clientProtocol.decodeRequest(parsed.body));
+    if (firstKind !== 'passthrough') {
       try {
-        canonical = decodeCanonical();
+        canonicalRequest();
       } catch (error) {
         return answerError(toGatewayError(error));
       }
     }
 
     const stream = parsed.body.stream === true;
+    const admitted = admission.admit(key, requestedModel, parsed.body, stream);
+    if (admitted instanceof GatewayError) return answerError(admitted);
+    const meter = key.limits.tokensPerMinute > 0 ? new UsageMeter(parsed.raw.length) : undefined;
+
     const trace = observer.startCall({
       startEpochMs,
       startMonotonicMs: startedAt,
       clientProtocol: clientProtocol.name as ClientProtocolName,
-      upstreamProtocol: endpoint?.protocol.name,
-      routeKind,
-      providerName: provider.name,
-      providerType: provider.type,
+      upstreamProtocol: firstEndpoint?.protocol.name,
+      routeKind: firstKind,
+      providerName: first.provider.name,
+      providerType: first.provider.type,
       requestedModel,
-      upstreamModel: route.upstreamModel,
+      upstreamModel: first.upstreamModel,
       stream,
       rawRequestBody: parsed.raw,
       requestBody: parsed.body,
       canonicalRequest: () => {
-        if (canonical) return canonical;
         try {
-          return (canonical = decodeCanonical());
+          return { ...canonicalRequest(), model: first.upstreamModel };
         } catch {
           return undefined;
         }
       },
-      upstreamUrl: endpoint ? new URL(endpoint.url) : undefined,
+      upstreamUrl: firstEndpoint ? new URL(firstEndpoint.url) : undefined,
       http: {
         method: incoming.method,
         path: new URL(incoming.url).pathname,
@@ -99,7 +115,9 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       },
       traceparent: incoming.headers.get('traceparent') ?? undefined,
       tracestate: incoming.headers.get('tracestate') ?? undefined,
+      keyName: admission.keys.enabled ? key.name : undefined,
     });
+    const upstreamAbort = new AbortController();
     const context: CallContext = {
       clientProtocol,
       route,
@@ -107,28 +125,45 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       rawBody: parsed.raw,
       body: parsed.body,
       stream,
-      trace,
+      trace: meter ? meter.wrap(trace) : trace,
       startedAt,
-      upstreamAbort: new AbortController(),
+      upstreamAbort,
       stopWatchingClient: () => incoming.signal.removeEventListener('abort', onClientGone),
       overheadMs: 0,
       ended: false,
+      deadlines: new CallDeadlines(upstreamAbort),
+      attempts: 0,
+      failedAttempts: [],
+      redact,
+      onEnd: () => {
+        unregister();
+        admitted.finish(meter?.usage() ?? { inputTokens: 0, outputTokens: 0 });
+      },
     };
+    const unregister = registry.add({ abort: (reason) => upstreamAbort.abort(reason) });
     // A client that goes away before the response is under way aborts the upstream request.
-    const onClientGone = () => context.upstreamAbort.abort();
+    const onClientGone = () => upstreamAbort.abort();
     incoming.signal.addEventListener('abort', onClientGone, { once: true });
 
     try {
-      switch (routeKind) {
-        case 'passthrough':
-          return await runPassthrough(context, endpoint!);
-        case 'converted':
-          return await runConverted(context, endpoint!, canonical!, provider.type === 'anthropic' ? provider.defaultMaxTokens : 4096);
+      if (firstKind === 'local') return await runLocal(context, localAnswer(first.provider, { ...canonicalRequest(), model: first.upstreamModel }, context), canonicalRequest());
+      if (first.provider.type === 'openai' || first.provider.type === 'anthropic') {
+        context.deadlines.startTotal(first.provider.timeouts.totalMs, performance.now() - startedAt, first.provider.name);
+      }
+      const plans = route.targets.map((target, index) => () => planFor(context, target, index === 0 ? firstEndpoint : upstreamEndpointOf(target.provider, anthropicClientHeaders), canonicalRequest));
+      const answer = await callWithRetries(context, plans, route.retry, context.deadlines);
+      switch (answer.kind) {
+        case 'failed':
+          return failCall(context, answer.error);
         case 'local':
-          return await runLocal(context, localAnswer(provider, canonical!, context), canonical!);
+          return await runLocal(context, localAnswer(answer.target.provider, { ...canonicalRequest(), model: answer.target.upstreamModel }, context), canonicalRequest());
+        case 'stream':
+        case 'complete':
+        case 'upstream_error':
+          return answer.plan.routeKind === 'passthrough' ? answerPassthrough(context, answer) : answerConverted(context, answer, canonicalRequest());
         default: {
-          const unknownKind: never = routeKind;
-          throw new Error(`unknown route kind ${unknownKind}`);
+          const unknownAnswer: never = answer;
+          throw new Error(`unknown answer ${JSON.stringify(unknownAnswer)}`);
         }
       }
     } catch (error) {
@@ -136,6 +171,35 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       return failCall(context, toGatewayError(error));
     }
   };
+
+  /** What trying one target means: call an upstream (as is, or converted), or answer locally. */
+  function planFor(context: CallContext, target: ResolvedTarget, endpoint: UpstreamEndpoint | undefined, canonicalRequest: () => CanonicalRequest): PlannedTarget {
+    const kind = routeKindOf(endpoint);
+    switch (kind) {
+      case 'local':
+        return { local: target };
+      case 'passthrough':
+        return passthroughPlan(context, target, endpoint!);
+      case 'converted': {
+        let canonical: CanonicalRequest;
+        try {
+          canonical = canonicalRequest();
+        } catch (error) {
+          return { unusable: toGatewayError(error), target };
+        }
+        return convertedPlan(context, target, endpoint!, canonical);
+      }
+      default: {
+        const unknownKind: never = kind;
+        throw new Error(`unknown route kind ${unknownKind}`);
+      }
+    }
+  }
+
+  function routeKindOf(endpoint: UpstreamEndpoint | undefined): RouteKind {
+    if (endpoint === undefined) return 'local';
+    return endpoint.protocol.name === clientProtocol.name ? 'passthrough' : 'converted';
+  }
 
   function localAnswer(provider: ProviderConfig, canonical: CanonicalRequest, context: CallContext): LocalAnswer {
     switch (provider.type) {

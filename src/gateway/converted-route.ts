@@ -11,39 +11,50 @@ import { createSseTap, parseJsonSafely } from '../core/sse.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { Transcoder } from '../core/transcoder.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import { completeCall, endCall, failCall, type CallContext } from './call-context.ts';
+import { completeCall, endCall, failCall, streamBreakError, type CallContext } from './call-context.ts';
+import type { ChunkSource } from './chunk-source.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
-import { callUpstream, isEventStream } from './upstream-call.ts';
+import type { ResolvedTarget } from './router.ts';
+import type { PlannedTarget, UpstreamAnswer } from './upstream-attempts.ts';
 
-export async function runConverted(
-  context: CallContext,
-  endpoint: UpstreamEndpoint,
-  canonical: CanonicalRequest,
-  defaultMaxTokens: number,
-): Promise<Response> {
-  let upstreamBody: string;
+/** The request for a target of the other protocol: the canonical request encoded for it. */
+export function convertedPlan(context: CallContext, target: ResolvedTarget, endpoint: UpstreamEndpoint, canonical: CanonicalRequest): PlannedTarget {
+  const defaultMaxTokens = target.provider.type === 'anthropic' ? target.provider.defaultMaxTokens : 4096;
   try {
-    upstreamBody = JSON.stringify(endpoint.protocol.encodeRequest(canonical, { defaultMaxTokens }));
+    const body = JSON.stringify(endpoint.protocol.encodeRequest({ ...canonical, model: target.upstreamModel }, { defaultMaxTokens }));
+    return { target, endpoint, routeKind: 'converted', body };
   } catch (error) {
-    return failCall(context, toGatewayError(error));
+    return { unusable: toGatewayError(error), target };
   }
-  const upstream = await callUpstream(context, endpoint, upstreamBody);
-  if (!(upstream instanceof Response)) return failCall(context, upstream);
+}
 
-  const forwarded = forwardedResponseHeaders(upstream.headers);
-  if (!upstream.ok) {
-    const text = await upstream.text().catch(() => '');
-    return failCall(context, endpoint.protocol.decodeError(upstream.status, text, upstream.headers));
+/** Translates the upstream's answer into the client's protocol. */
+export function answerConverted(
+  context: CallContext,
+  answer: Extract<UpstreamAnswer, { kind: 'stream' | 'complete' | 'upstream_error' }>,
+  canonical: CanonicalRequest,
+): Response {
+  const { endpoint } = answer.plan;
+  const forwarded = forwardedResponseHeaders(answer.response.headers);
+  switch (answer.kind) {
+    case 'stream':
+      return relayConvertedStream(context, endpoint, answer.body, canonical, forwarded, answer.response.status);
+    case 'upstream_error':
+      return failCall(context, endpoint.protocol.decodeError(answer.response.status, context.redact(answer.text), answer.response.headers));
+    case 'complete':
+      return convertComplete(context, endpoint, answer.bytes, canonical, forwarded, answer.response.status);
+    default: {
+      const unknownAnswer: never = answer;
+      throw new Error(`unknown answer ${JSON.stringify(unknownAnswer)}`);
+    }
   }
-  if (context.stream && isEventStream(upstream)) return relayConvertedStream(context, endpoint, upstream, canonical, forwarded);
+}
 
-  // A JSON answer: to a non-streaming request, or from an upstream that ignored `stream: true`.
-  const text = await upstream.text().catch((error: unknown) => {
-    throw new GatewayError('bad_gateway', `The upstream response could not be read: ${toGatewayError(error).message}`);
-  });
+/** A JSON answer: to a non-streaming request, or from an upstream that ignored `stream: true`. */
+function convertComplete(context: CallContext, endpoint: UpstreamEndpoint, bytes: Uint8Array, canonical: CanonicalRequest, forwarded: Headers, status: number): Response {
   const processingStart = performance.now();
-  const parsed = parseJsonSafely(text);
+  const parsed = parseJsonSafely(new TextDecoder().decode(bytes));
   if (!parsed.ok) return failCall(context, new GatewayError('bad_gateway', `The upstream answered with malformed JSON: ${parsed.error}`));
   let decoded: CanonicalResponse;
   try {
@@ -61,7 +72,7 @@ export async function runConverted(
       },
     });
     context.overheadMs += performance.now() - processingStart;
-    return relayEvents(context, source, canonical, forwarded, upstream.status);
+    return relayEvents(context, source, canonical, forwarded, status);
   }
   const now = performance.now();
   for (const event of events) context.trace.onEvent(event, now);
@@ -73,11 +84,12 @@ export async function runConverted(
 function relayConvertedStream(
   context: CallContext,
   endpoint: UpstreamEndpoint,
-  upstream: Response,
+  source: ChunkSource<Uint8Array>,
   canonical: CanonicalRequest,
   forwarded: Headers,
+  status: number,
 ): Response {
-  return relayToClient(context, upstream.body!, canonical, forwarded, upstream.status, (accept) => {
+  return relayToClient(context, source, canonical, forwarded, status, (accept) => {
     const decoder = endpoint.protocol.createStreamDecoder();
     const tap = createSseTap((message) => decoder.push(message, accept));
     return {
@@ -86,7 +98,7 @@ function relayConvertedStream(
         tap.end();
         decoder.end(accept);
       },
-      failure: (error) => new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(error).message}`),
+      failure: (error) => streamBreakError(context, error),
     };
   });
 }
@@ -114,7 +126,7 @@ type EventSource<Input> = {
 /** The streaming response of a converted or local call: inputs → canonical events → the client's SSE. */
 function relayToClient<Input>(
   context: CallContext,
-  source: ReadableStream<Input>,
+  source: ReadableStream<Input> | ChunkSource<Input>,
   canonical: CanonicalRequest,
   forwarded: Headers,
   status: number,

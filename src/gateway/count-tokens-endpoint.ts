@@ -25,9 +25,10 @@ export function createCountTokensEndpoint(config: GatewayConfig, router: Router)
       const route = router.resolve(model);
       if (!route) return answerError(new GatewayError('not_found', `The model '${model}' does not exist or no route of this gateway matches it.`, { param: 'model' }));
 
-      if (route.provider.type === 'anthropic') {
-        const endpoint = anthropicMessagesEndpoint(route.provider, incoming.headers, 'count_tokens');
-        const upstream = await fetchUpstream(endpoint, JSON.stringify({ ...body, model: route.upstreamModel }), incoming.signal);
+      const target = route.targets[0];
+      if (target.provider.type === 'anthropic') {
+        const endpoint = anthropicMessagesEndpoint(target.provider, incoming.headers, 'count_tokens');
+        const upstream = await fetchUpstream(endpoint, JSON.stringify({ ...body, model: target.upstreamModel }), incoming.signal);
         const headers = forwardedResponseHeaders(upstream.headers);
         headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
         return new Response(await upstream.arrayBuffer(), { status: upstream.status, headers });

@@ -5,7 +5,7 @@
  */
 import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
-import { toGatewayError } from '../core/gateway-error.ts';
+import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import { completeCall, endCall, failCall, type CallContext } from './call-context.ts';
 import { relayEvents } from './converted-route.ts';
@@ -33,7 +33,7 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
       context.trace.onEvent(first.value, performance.now());
       return failCall(context, first.value.error);
     }
-    if (context.stream) return relayEvents(context, prepended(first, reader), canonical, new Headers());
+    if (context.stream) return relayEvents(context, prepended(first, reader, context.upstreamAbort.signal), canonical, new Headers());
 
     // Non-streaming: wait for the whole answer, as an upstream would, then answer once.
     const accumulator = new ResponseAccumulator();
@@ -57,12 +57,28 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
   }
 }
 
-/** The rest of a stream whose first read was already taken. */
-function prepended(first: Awaited<ReturnType<ReadableStreamDefaultReader<StreamEvent>["read"]>>, reader: ReadableStreamDefaultReader<StreamEvent>): ReadableStream<StreamEvent> {
+/**
+ * The rest of a stream whose first read was already taken. An abort with a GatewayError as its reason
+ * (shutdown after the grace period) fails it, so the client gets that error in-band.
+ */
+function prepended(
+  first: Awaited<ReturnType<ReadableStreamDefaultReader<StreamEvent>['read']>>,
+  reader: ReadableStreamDefaultReader<StreamEvent>,
+  abortSignal: AbortSignal,
+): ReadableStream<StreamEvent> {
   return new ReadableStream<StreamEvent>({
     start(controller) {
       if (first.done) controller.close();
       else controller.enqueue(first.value);
+      abortSignal.addEventListener(
+        'abort',
+        () => {
+          if (!(abortSignal.reason instanceof GatewayError)) return;
+          controller.error(abortSignal.reason);
+          reader.cancel().catch(() => {});
+        },
+        { once: true },
+      );
     },
     async pull(controller) {
       const next = await reader.read();

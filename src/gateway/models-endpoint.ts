@@ -8,6 +8,7 @@ import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { errorResponse, jsonResponse } from './http-headers.ts';
 import type { Router } from './router.ts';
+import type { GatewayKey } from '../security/gateway-keys.ts';
 
 /** Routes carry no creation date; a fixed one keeps responses stable. */
 const listedSince = new Date('2026-01-01T00:00:00Z');
@@ -19,21 +20,22 @@ export function createModelsEndpoint(router: Router) {
   const toAnthropic = (id: string) => ({ type: 'model', id, display_name: id, created_at: listedSince.toISOString() });
 
   return {
-    list(incoming: Request): Response {
-      const models = router.listedModels();
+    /** The models the caller's key may use. */
+    list(incoming: Request, key: GatewayKey): Response {
+      const models = router.listedModels().filter((model) => key.allowsModel(model.id));
       if (isAnthropicClient(incoming)) {
         const data = models.map((model) => toAnthropic(model.id));
         return jsonResponse(200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
       }
       return jsonResponse(200, { object: 'list', data: models.map((model) => toOpenAi(model.id, model.provider.name)) });
     },
-    retrieve(incoming: Request, id: string): Response {
-      const route = router.resolve(id);
+    retrieve(incoming: Request, id: string, key: GatewayKey): Response {
+      const route = key.allowsModel(id) ? router.resolve(id) : undefined;
       if (!route) {
         const protocol = isAnthropicClient(incoming) ? anthropicMessagesProtocol : openAiChatProtocol;
         return errorResponse(protocol, new GatewayError('not_found', `The model '${id}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
       }
-      return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.provider.name));
+      return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.targets[0].provider.name));
     },
   };
 }

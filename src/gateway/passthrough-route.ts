@@ -9,27 +9,43 @@ import { createEventBoundarySplitter, createSseTap } from '../core/sse.ts';
 import { responseToEvents } from '../core/response-events.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import { endCall, failCall, type CallContext } from './call-context.ts';
+import type { Protocol } from '../protocols/protocol.ts';
+import { endCall, streamBreakError, type CallContext } from './call-context.ts';
+import type { ChunkSource } from './chunk-source.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
-import { callUpstream, isEventStream } from './upstream-call.ts';
+import type { ResolvedTarget } from './router.ts';
+import type { UpstreamAnswer, UpstreamPlan } from './upstream-attempts.ts';
 
-const eventEnd = new TextEncoder().encode('\n\n');
+const utf8 = new TextEncoder();
+const eventEnd = utf8.encode('\n\n');
 
-export async function runPassthrough(context: CallContext, endpoint: UpstreamEndpoint): Promise<Response> {
-  const { route, body, rawBody } = context;
-  // Forward the client's bytes untouched unless the route renames the model.
-  const upstreamBody = route.upstreamModel === body.model ? rawBody : JSON.stringify({ ...body, model: route.upstreamModel });
-  const upstream = await callUpstream(context, endpoint, upstreamBody);
-  if (!(upstream instanceof Response)) return failCall(context, upstream);
+/** The request for a same-protocol target: the client's bytes, untouched unless the target renames the model. */
+export function passthroughPlan(context: CallContext, target: ResolvedTarget, endpoint: UpstreamEndpoint): UpstreamPlan {
+  const { body, rawBody } = context;
+  const upstreamBody = target.upstreamModel === body.model ? rawBody : JSON.stringify({ ...body, model: target.upstreamModel });
+  return { target, endpoint, routeKind: 'passthrough', body: upstreamBody };
+}
 
-  const protocol = endpoint.protocol;
-  const headers = forwardedResponseHeaders(upstream.headers);
-  if (!upstream.ok) return forwardUpstreamError(context, upstream, headers);
-  if (context.stream && isEventStream(upstream)) return relayPassthroughStream(context, upstream, headers);
+/** Hands the upstream's answer to the client as it came. */
+export function answerPassthrough(context: CallContext, answer: Extract<UpstreamAnswer, { kind: 'stream' | 'complete' | 'upstream_error' }>): Response {
+  const headers = forwardedResponseHeaders(answer.response.headers);
+  switch (answer.kind) {
+    case 'stream':
+      return relayPassthroughStream(context, answer.response, answer.body, headers);
+    case 'upstream_error':
+      return forwardUpstreamError(context, answer.response, answer.text, headers);
+    case 'complete':
+      return forwardComplete(context, answer.plan.endpoint.protocol, answer.response, answer.bytes, headers);
+    default: {
+      const unknownAnswer: never = answer;
+      throw new Error(`unknown answer ${JSON.stringify(unknownAnswer)}`);
+    }
+  }
+}
 
-  // Non-streaming: the exact bytes go back; telemetry decodes them after the response is on its way.
-  const bytes = new Uint8Array(await upstream.arrayBuffer());
+/** Non-streaming: the exact bytes go back; telemetry decodes them after the response is on its way. */
+function forwardComplete(context: CallContext, protocol: Protocol, upstream: Response, bytes: Uint8Array<ArrayBuffer>, headers: Headers): Response {
   const processingStart = performance.now();
   headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
   const response = new Response(bytes, { status: upstream.status, headers });
@@ -50,16 +66,17 @@ export async function runPassthrough(context: CallContext, endpoint: UpstreamEnd
   return response;
 }
 
-async function forwardUpstreamError(context: CallContext, upstream: Response, headers: Headers): Promise<Response> {
-  const text = await upstream.text().catch(() => '');
+function forwardUpstreamError(context: CallContext, upstream: Response, upstreamText: string, headers: Headers): Response {
+  // An upstream that echoes its API key in an error message must not hand it to the client.
+  const text = context.redact(upstreamText);
   const error = context.clientProtocol.decodeError(upstream.status, text, upstream.headers);
   headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
   const response = new Response(text, { status: upstream.status, headers });
-  endCall(context, { status: upstream.status, error, responseHeaders: headers, responseBytes: new TextEncoder().encode(text).byteLength, chunkCount: 0, responseBody: text });
+  endCall(context, { status: upstream.status, error, responseHeaders: headers, responseBytes: utf8.encode(text).byteLength, chunkCount: 0, responseBody: text });
   return response;
 }
 
-function relayPassthroughStream(context: CallContext, upstream: Response, headers: Headers): Response {
+function relayPassthroughStream(context: CallContext, upstream: Response, source: ChunkSource<Uint8Array>, headers: Headers): Response {
   const protocol = context.clientProtocol;
   const decoder = protocol.createStreamDecoder();
   let error: GatewayError | undefined;
@@ -77,7 +94,7 @@ function relayPassthroughStream(context: CallContext, upstream: Response, header
 
   const responseHeaders = sseHeaders(headers);
   context.stopWatchingClient();
-  const body = relayStream(upstream.body!, {
+  const body = relayStream(source, {
     onInput(chunk, output) {
       const complete = splitter.complete(chunk);
       if (complete.byteLength > 0) {
@@ -105,7 +122,7 @@ function relayPassthroughStream(context: CallContext, upstream: Response, header
       else if (held.byteLength > 0) output.enqueue(held);
     },
     onSourceError(sourceError, output) {
-      const lost = new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${toGatewayError(sourceError).message}`);
+      const lost = streamBreakError(context, sourceError);
       observe({ type: 'error', error: lost });
       output.enqueueText(protocol.encodeStreamError(lost));
     },

@@ -6,6 +6,7 @@
  * - the client going away → the source is cancelled at once (which aborts the upstream request);
  * - exactly one `onFinish`, with bytes, chunks and the time spent in lessllm's own code.
  */
+import type { ChunkSource } from './chunk-source.ts';
 
 export type RelayOutput = {
   /** Sends bytes to the client now. */
@@ -36,8 +37,8 @@ export type RelayHandlers<Input> = {
 
 const encoder = new TextEncoder();
 
-export function relayStream<Input>(source: ReadableStream<Input>, handlers: RelayHandlers<Input>): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<Input>, handlers: RelayHandlers<Input>): ReadableStream<Uint8Array> {
+  const reader: ChunkSource<Input> = source instanceof ReadableStream ? source.getReader() : source;
   let bytes = 0;
   let chunks = 0;
   let processingMs = 0;

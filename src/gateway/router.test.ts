@@ -23,19 +23,19 @@ const router = new Router(config);
 
 describe('router', () => {
   it('takes the first route that matches', () => {
-    assert.equal(router.resolve('claude-sonnet-4-5')?.provider.name, 'anthropic');
-    assert.equal(router.resolve('gpt-4o')?.provider.name, 'openai');
-    assert.equal(router.resolve('llama3')?.provider.name, 'local');
+    assert.equal(router.resolve('claude-sonnet-4-5')?.targets[0].provider.name, 'anthropic');
+    assert.equal(router.resolve('gpt-4o')?.targets[0].provider.name, 'openai');
+    assert.equal(router.resolve('llama3')?.targets[0].provider.name, 'local');
   });
 
   it('rewrites the model for an alias and keeps it otherwise', () => {
-    assert.equal(router.resolve('fast')?.upstreamModel, 'gpt-4.1-mini');
-    assert.equal(router.resolve('claude-opus-4-1')?.upstreamModel, 'claude-opus-4-1');
+    assert.equal(router.resolve('fast')?.targets[0].upstreamModel, 'gpt-4.1-mini');
+    assert.equal(router.resolve('claude-opus-4-1')?.targets[0].upstreamModel, 'claude-opus-4-1');
   });
 
   it('lets * match slashes in model names and ? exactly one character', () => {
-    assert.equal(router.resolve('openrouter/anthropic/claude-3.5')?.provider.name, 'openai');
-    assert.equal(router.resolve('gpt-4oo')?.provider.name, 'local');
+    assert.equal(router.resolve('openrouter/anthropic/claude-3.5')?.targets[0].provider.name, 'openai');
+    assert.equal(router.resolve('gpt-4oo')?.targets[0].provider.name, 'local');
   });
 
   it('treats regex characters in globs literally', () => {

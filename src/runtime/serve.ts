@@ -7,7 +7,13 @@ import { createApp } from '../gateway/app.ts';
 
 export type RuntimeName = 'bun' | 'deno' | 'node';
 
-export type RunningServer = { url: string; stop(): Promise<void> };
+export type RunningServer = {
+  url: string;
+  /** Stops accepting connections; resolves when the requests in flight have finished (may take long). */
+  stopAccepting(): Promise<void>;
+  /** Closes everything now, open connections included. */
+  stop(): Promise<void>;
+};
 
 type DenoRemote = { remoteAddr: { hostname: string } };
 type DenoServer = { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
@@ -33,7 +39,11 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
       const app = createApp({ ...options, clientAddressOf });
       app.listen({ hostname: host, port });
       const server = app.server!;
-      return { url: `http://${host}:${server.port}`, stop: async () => void (await server.stop(true)) };
+      return {
+        url: `http://${host}:${server.port}`,
+        stopAccepting: async () => void (await server.stop(false)),
+        stop: async () => void (await server.stop(true)),
+      };
     }
     case 'deno': {
       // Deno hands the peer address to the handler, not to the Request: remember it per request.
@@ -46,18 +56,21 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
         return app.fetch(request);
       });
       const boundPort = await listening.promise;
-      return { url: `http://${host}:${boundPort}`, stop: () => server.shutdown() };
+      // Deno's shutdown is the graceful kind: it stops listening and waits for responses in flight.
+      const shutdown = server.shutdown.bind(server);
+      let stopping: Promise<void> | undefined;
+      return { url: `http://${host}:${boundPort}`, stopAccepting: () => (stopping ??= shutdown()), stop: () => (stopping ??= shutdown()) };
     }
     case 'node': {
       const { node } = await import('@elysiajs/node');
       // srvx, under Elysia's node adapter, puts the peer address on the request.
       const app = createApp({ ...options, elysiaAdapter: node(), clientAddressOf: (request) => (request as { ip?: string }).ip });
-      const started = Promise.withResolvers<{ raw: { ready(): Promise<unknown>; close(): Promise<void>; node?: { server?: { address(): unknown } } } }>();
+      const started = Promise.withResolvers<{ raw: { ready(): Promise<unknown>; close(closeAll?: boolean): Promise<void>; node?: { server?: { address(): unknown } } } }>();
       app.listen({ hostname: host, port }, (info) => started.resolve(info as never));
       const { raw } = await started.promise;
       await raw.ready();
       const address = raw.node?.server?.address() as { port: number } | null;
-      return { url: `http://${host}:${address?.port ?? port}`, stop: () => raw.close() };
+      return { url: `http://${host}:${address?.port ?? port}`, stopAccepting: () => raw.close(false), stop: () => raw.close(true) };
     }
     default: {
       const unknownRuntime: never = runtime;

@@ -89,7 +89,18 @@ export function endCallSpans(
   const failed = summary.errorType !== undefined;
 
   const client = spans.client;
+  if (end.target) client.updateName(`chat ${start.upstreamModel}`);
   client.setAttributes(clientAttributes(summary));
+  for (const attempt of end.failedAttempts ?? []) {
+    const attributes: Attributes = {
+      [names.ATTR_LESSLLM_PROVIDER]: attempt.providerName,
+      [names.ATTR_GEN_AI_REQUEST_MODEL]: attempt.upstreamModel,
+      [names.ATTR_ERROR_TYPE]: attempt.errorType,
+      [names.ATTR_LESSLLM_RETRY_DELAY_MS]: attempt.retryDelayMs,
+    };
+    if (attempt.status !== undefined) attributes[names.ATTR_HTTP_RESPONSE_STATUS_CODE] = attempt.status;
+    client.addEvent(names.EVENT_LESSLLM_ATTEMPT, attributes, attempt.atEpochMs);
+  }
   if (content) {
     client.addEvent(names.EVENT_LESSLLM_REQUEST, bodyAttributes(content.requestBody), start.startEpochMs);
     if (content.responseBody) client.addEvent(names.EVENT_LESSLLM_RESPONSE, bodyAttributes(content.responseBody), endTime);
@@ -151,6 +162,9 @@ export function endCallSpans(
 function clientAttributes(summary: CallSummary): Attributes {
   const { start, end, usage } = summary;
   const attributes: Attributes = {
+    // Set again at the end: after a fallback the target that answered is not the one the span began with.
+    [names.ATTR_GEN_AI_PROVIDER_NAME]: start.providerType,
+    [names.ATTR_GEN_AI_REQUEST_MODEL]: start.upstreamModel,
     [names.ATTR_GEN_AI_REQUEST_STREAM]: start.stream,
     [names.ATTR_LESSLLM_CLIENT_PROTOCOL]: start.clientProtocol,
     [names.ATTR_LESSLLM_ROUTE]: start.routeKind,
@@ -163,6 +177,9 @@ function clientAttributes(summary: CallSummary): Attributes {
     [names.ATTR_LESSLLM_COST_KNOWN]: summary.cost.known,
   };
   if (start.upstreamProtocol) attributes[names.ATTR_LESSLLM_UPSTREAM_PROTOCOL] = start.upstreamProtocol;
+  if (start.keyName !== undefined) attributes[names.ATTR_LESSLLM_KEY_NAME] = start.keyName;
+  if (end.attempts !== undefined) attributes[names.ATTR_LESSLLM_ATTEMPTS] = end.attempts;
+  if (end.timeout !== undefined) attributes[names.ATTR_LESSLLM_TIMEOUT] = end.timeout;
   if (start.upstreamUrl) {
     attributes[names.ATTR_SERVER_ADDRESS] = start.upstreamUrl.hostname;
     attributes[names.ATTR_SERVER_PORT] = Number(start.upstreamUrl.port) || (start.upstreamUrl.protocol === 'https:' ? 443 : 80);

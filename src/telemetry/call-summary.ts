@@ -42,7 +42,9 @@ export type CallObservations = {
 };
 
 export function summarizeCall(observations: CallObservations, prices: PriceTable): CallSummary {
-  const { start, end, accumulator } = observations;
+  const { end, accumulator } = observations;
+  // After a fallback, the target that answered is the one every record names.
+  const start = end.target ? { ...observations.start, ...end.target } : observations.start;
   const durationMs = Math.max(0, end.endMonotonicMs - start.startMonotonicMs);
   const response = accumulator?.toResponse();
   const finished = accumulator?.finish !== undefined;

@@ -81,6 +81,16 @@ export const ATTR_LESSLLM_RESPONSE_BYTES = 'lessllm.response.bytes';
 export const ATTR_LESSLLM_USAGE_ESTIMATED = 'lessllm.usage.estimated';
 /** Seconds lessllm itself spent on the call (total minus time waiting on the upstream). */
 export const ATTR_LESSLLM_OVERHEAD = 'lessllm.overhead';
+/** The gateway key's configured name (never the key itself). */
+export const ATTR_LESSLLM_KEY_NAME = 'lessllm.key.name';
+/** Upstream requests sent for the call, retries and fallbacks included. */
+export const ATTR_LESSLLM_ATTEMPTS = 'lessllm.attempts';
+/** connect | first_byte | idle | total: the timeout that ended the call. */
+export const ATTR_LESSLLM_TIMEOUT = 'lessllm.timeout';
+/** Pause before the next try, in milliseconds, on a `lessllm.attempt` event. */
+export const ATTR_LESSLLM_RETRY_DELAY_MS = 'lessllm.retry.delay_ms';
+/** One per failed try, on the `chat` span. */
+export const EVENT_LESSLLM_ATTEMPT = 'lessllm.attempt';
 
 // ── lessllm's span events (bodies and HTTP details) ──
 export const EVENT_LESSLLM_REQUEST = 'lessllm.request';

@@ -213,8 +213,8 @@ describe('the lessllm config used by docker compose', () => {
     assert.equal(options.log?.database.kind, 'postgres');
     const catchAll = config.routes.at(-1)!;
     assert.equal(catchAll.match, '*');
-    assert.equal(config.providers.get(catchAll.provider)?.type, 'mock');
-    const mockModels = config.routes.filter((route) => config.providers.get(route.provider)?.type === 'mock');
+    assert.equal(config.providers.get(catchAll.targets[0].provider)?.type, 'mock');
+    const mockModels = config.routes.filter((route) => config.providers.get(route.targets[0].provider)?.type === 'mock');
     assert.ok(mockModels.length >= 3, 'several mock models, so the per-model panels have several lines');
   });
 });

@@ -28,6 +28,8 @@ export const MAX_BODY_BYTES = 1_048_576;
 export function standardConfig(upstream: TestUpstream): Record<string, unknown> {
   return {
     server: { max_body_bytes: MAX_BODY_BYTES },
+    // These suites check what one upstream answer becomes; retries are the fault suite's (test/faults).
+    retry: { attempts: 1 },
     providers: {
       'openai-upstream': { type: 'openai', base_url: `${upstream.url}/v1`, api_key: PROVIDER_OPENAI_KEY },
       'anthropic-upstream': { type: 'anthropic', base_url: upstream.url, api_key: PROVIDER_ANTHROPIC_KEY },

@@ -3,6 +3,7 @@
  * PostgreSQL. Writes are asynchronous and bounded: a full queue, a locked or unreachable database never
  * throws into a call, what is lost is counted, and shutdown writes what is queued.
  */
+import { postgresMigrations, sqliteMigrations } from '../../src/telemetry/log-table/migrations/embedded.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -145,7 +146,7 @@ describe('log table on SQLite', () => {
     const database = new DatabaseSync(path);
     const applied = database.prepare('SELECT hash FROM __drizzle_migrations').all();
     database.close();
-    assert.equal(applied.length, 1);
+    assert.equal(applied.length, sqliteMigrations.length, 'each migration applied exactly once');
   });
 
   it('drops and counts rows when the queue is full, warning once', async () => {
@@ -285,7 +286,7 @@ describe('log table on PostgreSQL', { skip: postgresBinaries === undefined ? 'Po
     const details = await client.query(`SELECT http_details->>'method' AS method, started_at FROM lessllm_calls WHERE stream`);
     assert.equal(details.rows[0].method, 'POST', 'http_details is queryable JSON');
     const migrations = await client.query('SELECT hash FROM drizzle.__drizzle_migrations');
-    assert.equal(migrations.rows.length, 1);
+    assert.equal(migrations.rows.length, postgresMigrations.length, 'each migration applied exactly once');
     await client.end();
   });
 

@@ -33,6 +33,10 @@ export type LogRow = {
   costKnown: boolean;
   requestBody: string | null;
   responseBody: string | null;
+  /** The gateway key's name (never the key); null without gateway keys. */
+  keyName: string | null;
+  /** Upstream requests sent, retries and fallbacks included; null when none was needed (local providers). */
+  attempts: number | null;
   httpDetails: HttpDetails;
 };
 
@@ -71,6 +75,8 @@ export function logRowOf(
     costKnown: summary.cost.known,
     requestBody: content?.requestBody.text ?? null,
     responseBody: content?.responseBody?.text ?? null,
+    keyName: start.keyName ?? null,
+    attempts: end.attempts ?? null,
     httpDetails: http,
   };
 }

@@ -33,6 +33,8 @@ export const callsTable = pgTable(
     costKnown: boolean('cost_known').notNull(),
     requestBody: text('request_body'),
     responseBody: text('response_body'),
+    keyName: text('key_name'),
+    attempts: integer('attempts'),
     httpDetails: jsonb('http_details').$type<HttpDetails>().notNull(),
   },
   (table) => [

@@ -33,6 +33,8 @@ export const callsTable = sqliteTable(
     costKnown: integer('cost_known', { mode: 'boolean' }).notNull(),
     requestBody: text('request_body'),
     responseBody: text('response_body'),
+    keyName: text('key_name'),
+    attempts: integer('attempts'),
     httpDetails: text('http_details', { mode: 'json' }).$type<HttpDetails>().notNull(),
   },
   (table) => [

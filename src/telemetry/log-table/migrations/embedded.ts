@@ -11,6 +11,15 @@ export const sqliteMigrations: Migration[] = [
       "CREATE INDEX `lessllm_calls_started_at_idx` ON `lessllm_calls` (`started_at`);",
       "CREATE INDEX `lessllm_calls_requested_model_idx` ON `lessllm_calls` (`requested_model`,`started_at`);"
     ]
+  },
+  {
+    "tag": "0001_key_name_and_attempts",
+    "createdAt": 1795217426124,
+    "hash": "c295207f32fb59ef0b3d025e570051542f2c2a531d123b2d56fc860679287ffb",
+    "statements": [
+      "ALTER TABLE `lessllm_calls` ADD `key_name` text;",
+      "ALTER TABLE `lessllm_calls` ADD `attempts` integer;"
+    ]
   }
 ];
 
@@ -23,6 +32,15 @@ export const postgresMigrations: Migration[] = [
       "CREATE TABLE \"lessllm_calls\" (\n\t\"id\" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name \"lessllm_calls_id_seq\" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),\n\t\"started_at\" timestamp (3) with time zone NOT NULL,\n\t\"trace_id\" text,\n\t\"span_id\" text,\n\t\"client_protocol\" text NOT NULL,\n\t\"provider\" text NOT NULL,\n\t\"provider_type\" text NOT NULL,\n\t\"route\" text NOT NULL,\n\t\"requested_model\" text NOT NULL,\n\t\"upstream_model\" text NOT NULL,\n\t\"response_model\" text,\n\t\"stream\" boolean NOT NULL,\n\t\"status\" integer NOT NULL,\n\t\"error_type\" text,\n\t\"ttft_ms\" double precision,\n\t\"tpot_ms\" double precision,\n\t\"tokens_per_second\" double precision,\n\t\"duration_ms\" double precision NOT NULL,\n\t\"overhead_ms\" double precision NOT NULL,\n\t\"input_tokens\" integer,\n\t\"output_tokens\" integer,\n\t\"cache_read_tokens\" integer,\n\t\"cache_write_tokens\" integer,\n\t\"usage_estimated\" boolean NOT NULL,\n\t\"cost_usd\" double precision NOT NULL,\n\t\"cost_known\" boolean NOT NULL,\n\t\"request_body\" text,\n\t\"response_body\" text,\n\t\"http_details\" jsonb NOT NULL\n);",
       "CREATE INDEX \"lessllm_calls_started_at_idx\" ON \"lessllm_calls\" USING btree (\"started_at\");",
       "CREATE INDEX \"lessllm_calls_requested_model_idx\" ON \"lessllm_calls\" USING btree (\"requested_model\",\"started_at\");"
+    ]
+  },
+  {
+    "tag": "0001_key_name_and_attempts",
+    "createdAt": 1795217426585,
+    "hash": "70c04cf3ed497edbf44582e9337c40458a09fad89ca39cb8111c3804048a5719",
+    "statements": [
+      "ALTER TABLE \"lessllm_calls\" ADD COLUMN \"key_name\" text;",
+      "ALTER TABLE \"lessllm_calls\" ADD COLUMN \"attempts\" integer;"
     ]
   }
 ];
