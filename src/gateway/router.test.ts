@@ -51,4 +51,22 @@ describe('router', () => {
     const strict = new Router(parseConfig(`providers:\n  a: { type: mock }\nroutes: [{ match: "gpt-*", provider: a }]\n`, 'x', {}));
     assert.equal(strict.resolve('claude-3'), undefined);
   });
+
+  it('returns fallback targets in the listed order, with each one’s model', () => {
+    const fallback = new Router(
+      parseConfig(`providers:\n  a: { type: mock }\n  b: { type: mock }\nroutes:\n  - { match: smart, targets: [{ provider: a, model: m1 }, { provider: b }] }\n`, 'x', {}),
+    );
+    const route = fallback.resolve('smart')!;
+    assert.deepEqual(route.targets.map((target) => [target.provider.name, target.upstreamModel]), [['a', 'm1'], ['b', 'smart']]);
+  });
+
+  it('draws the order of weighted targets by weight, every target still in the list', () => {
+    const text = `providers:\n  a: { type: mock }\n  b: { type: mock }\nroutes:\n  - { match: x, strategy: weighted, targets: [{ provider: a, weight: 3 }, { provider: b, weight: 1 }] }\n`;
+    const order = (random: number) => new Router(parseConfig(text, 'x', {}), () => random).resolve('x')!.targets.map((target) => target.provider.name);
+    // Total weight 4: a point below 3 picks a first, from 3 on b.
+    assert.deepEqual(order(0), ['a', 'b']);
+    assert.deepEqual(order(0.74), ['a', 'b']);
+    assert.deepEqual(order(0.75), ['b', 'a']);
+    assert.deepEqual(order(0.99), ['b', 'a']);
+  });
 });
