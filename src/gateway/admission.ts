@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../core/gateway-error.ts';
-import { loadGatewayKeys, type GatewayKey, type GatewayKeys } from '../security/gateway-keys.ts';
+import { KeyConfigError, loadGatewayKeys, type GatewayKey, type GatewayKeys } from '../security/gateway-keys.ts';
 import { RateLimiter, type Admission } from '../security/rate-limits.ts';
 
 export type Admitted = { key: GatewayKey; admission: Admission };
@@ -18,7 +18,13 @@ export class CallAdmission {
 
   constructor(config: GatewayConfig) {
     const { auth, limits, configDirectory } = config.securitySections;
-    this.keys = loadGatewayKeys(auth, configDirectory, (path) => readFileSync(path, 'utf8'), limits);
+    try {
+      this.keys = loadGatewayKeys(auth, configDirectory, (path) => readFileSync(path, 'utf8'), limits);
+    } catch (error) {
+      // Name the config file, as every other config error does.
+      if (error instanceof KeyConfigError) throw new KeyConfigError(`${config.source}: ${error.message}`);
+      throw error;
+    }
     this.maxMessages = limits?.max_messages ?? 0;
   }
 

@@ -64,7 +64,7 @@ export function createApp(options: AppOptions) {
   return new Elysia({ adapter: options.elysiaAdapter as never })
     .post('/v1/chat/completions', ({ request, server }) => chatCompletions(request, clientAddressOf(request, server)), raw)
     .post('/v1/messages', ({ request, server }) => messages(request, clientAddressOf(request, server)), raw)
-    .post('/v1/messages/count_tokens', ({ request }) => withKey(request, anthropicMessagesProtocol, () => countTokens(request)), raw)
+    .post('/v1/messages/count_tokens', ({ request }) => withKey(request, anthropicMessagesProtocol, (key) => countTokens(request, key)), raw)
     .get('/v1/models', ({ request }) => withKey(request, protocolOf(request), (key) => models.list(request, key)))
     .get('/v1/models/*', ({ request, params }) => withKey(request, protocolOf(request), (key) => models.retrieve(request, decodeURIComponent(params['*']), key)))
     .get('/health', () => jsonResponse(registry.draining ? 503 : 200, { status: registry.draining ? 'draining' : 'ok' }))

@@ -37,6 +37,8 @@ export type CallContext = {
   failedAttempts: FailedAttempt[];
   /** The target being tried, or that answered. */
   currentPlan?: UpstreamPlan;
+  /** The key has a tokens-per-minute limit: usage must be known when the call ends, not later. */
+  chargesTokens: boolean;
   /** Removes configured upstream keys from text that came from an upstream (error bodies). */
   redact: (text: string) => string;
   /** Called once when the call ends (rate-limit accounting, the shutdown registry). */

@@ -135,6 +135,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       attempts: 0,
       failedAttempts: [],
       redact,
+      chargesTokens: meter !== undefined,
       onEnd: () => {
         unregister();
         admitted.finish(meter?.usage() ?? { inputTokens: 0, outputTokens: 0 });

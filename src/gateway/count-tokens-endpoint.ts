@@ -10,18 +10,23 @@ import { anthropicMessagesEndpoint } from '../providers/anthropic.ts';
 import { errorResponse, forwardedResponseHeaders, jsonResponse } from './http-headers.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { Router } from './router.ts';
+import type { GatewayKey } from '../security/gateway-keys.ts';
 import { fetchUpstream } from './upstream-fetch.ts';
 
 export function createCountTokensEndpoint(config: GatewayConfig, router: Router) {
   const answerError = (error: GatewayError) => errorResponse(protocol, error);
 
-  return async function countTokens(incoming: Request): Promise<Response> {
+  /** `key`: the caller's gateway key (already authenticated), whose model globs apply here too. */
+  return async function countTokens(incoming: Request, key: GatewayKey): Promise<Response> {
     try {
       const { body } = await readJsonBody(incoming, config.server.maxBodyBytes);
       // count_tokens takes a Messages request without max_tokens.
       const invalid = protocol.validateRequest({ max_tokens: 1, ...body });
       if (invalid) return answerError(invalid);
       const model = body.model as string;
+      if (!key.allowsModel(model)) {
+        return answerError(new GatewayError('permission', `The key '${key.name}' may not use the model '${model}'.`, { param: 'model', code: 'model_not_allowed' }));
+      }
       const route = router.resolve(model);
       if (!route) return answerError(new GatewayError('not_found', `The model '${model}' does not exist or no route of this gateway matches it.`, { param: 'model' }));
 

@@ -50,7 +50,7 @@ function forwardComplete(context: CallContext, protocol: Protocol, upstream: Res
   headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
   const response = new Response(bytes, { status: upstream.status, headers });
   context.overheadMs += performance.now() - processingStart;
-  setTimeout(() => {
+  const record = () => {
     const text = new TextDecoder().decode(bytes);
     let events: StreamEvent[] = [];
     let error: GatewayError | undefined;
@@ -62,7 +62,11 @@ function forwardComplete(context: CallContext, protocol: Protocol, upstream: Res
     const now = performance.now();
     for (const event of events) context.trace.onEvent(event, now);
     endCall(context, { status: upstream.status, error, responseHeaders: headers, responseBytes: bytes.byteLength, chunkCount: 0, responseBody: text });
-  }, 0);
+  };
+  // A key with a tokens-per-minute limit is charged before its next request can arrive; otherwise the
+  // answer goes out first and telemetry decodes it on a later turn.
+  if (context.chargesTokens) record();
+  else setTimeout(record, 0);
   return response;
 }
 
