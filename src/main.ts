@@ -2,6 +2,8 @@
  * The `lessllm` command: `lessllm server` runs the gateway, `lessllm logs` prints the latest rows of
  * the log table. Runs unchanged on Bun, Deno and Node ≥ 22, and as the compiled executable.
  */
+// First: on Bun, may restart the process with a higher fetch limit before anything else runs.
+import './runtime/raise-fetch-cap.ts';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load-config.ts';

@@ -132,6 +132,9 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
     ? ['telemetry: no OTLP endpoint, /metrics on, capture_content on, log table on SQLite (temp dir)']
     : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
   for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);
+  if (variant.extraEnv?.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
+    notes.push("started as users start it: lessllm raises Bun's fetch cap itself (restarts with BUN_CONFIG_MAX_HTTP_REQUESTS=65535)");
+  }
   return {
     id: variant.id,
     label: variant.label ?? variant.id,

@@ -32,6 +32,13 @@ class OpenAiStreamEncoder implements Transcoder<StreamEvent, string> {
   /** After an error nothing more is written. */
   private failed = false;
   private usage: Usage = emptyUsage();
+  /**
+   * The JSON of a chunk around its delta, fixed once the stream has its id, model and created time:
+   * a text delta then costs one JSON.stringify of its text instead of one of a whole chunk object.
+   * The pieces reproduce exactly what JSON.stringify writes for the chunk (same keys, same order).
+   */
+  private chunkHead = '';
+  private chunkTailUnfinished = '';
 
   constructor(includeUsage: boolean) {
     this.includeUsage = includeUsage;
@@ -48,11 +55,11 @@ class OpenAiStreamEncoder implements Transcoder<StreamEvent, string> {
         this.start(emit);
         return;
       case 'text-delta':
-        if (event.text !== '') this.emitDelta(emit, { content: event.text });
+        if (event.text !== '') this.emitTextDelta(emit, '{"content":', event.text);
         return;
       case 'reasoning-delta':
         // Never in `content`: a client would show the reasoning as the answer.
-        if (event.text !== '') this.emitDelta(emit, { reasoning_content: event.text });
+        if (event.text !== '') this.emitTextDelta(emit, '{"reasoning_content":', event.text);
         return;
       case 'reasoning-signature':
       case 'redacted-reasoning':
@@ -101,6 +108,16 @@ class OpenAiStreamEncoder implements Transcoder<StreamEvent, string> {
 
   private start(emit: Emit): void {
     this.started = true;
+    this.chunkHead =
+      '{"id":' +
+      JSON.stringify(this.id) +
+      ',"object":"chat.completion.chunk","created":' +
+      JSON.stringify(this.created) +
+      ',"model":' +
+      JSON.stringify(this.model) +
+      ',"choices":[{"index":0,"delta":';
+    // OpenAI sends `usage: null` on every chunk but the last when usage was asked for.
+    this.chunkTailUnfinished = ',"logprobs":null,"finish_reason":null}]' + (this.includeUsage ? ',"usage":null}' : '}');
     this.emitChunk(emit, { role: 'assistant', content: '' }, null);
   }
 
@@ -112,16 +129,23 @@ class OpenAiStreamEncoder implements Transcoder<StreamEvent, string> {
     this.start(emit);
   }
 
+  /** `deltaOpening` is the delta's JSON up to its one string value, e.g. `{"content":`. */
+  private emitTextDelta(emit: Emit, deltaOpening: string, text: string): void {
+    this.ensureStarted(emit);
+    emit(formatSse(this.chunkHead + deltaOpening + JSON.stringify(text) + '}' + this.chunkTailUnfinished));
+  }
+
   private emitDelta(emit: Emit, delta: OpenAiChunkDelta): void {
     this.emitChunk(emit, delta, null);
   }
 
   private emitChunk(emit: Emit, delta: OpenAiChunkDelta, finishReason: OpenAiFinishReason | null): void {
     this.ensureStarted(emit);
-    const choice = { index: 0, delta, logprobs: null, finish_reason: finishReason };
-    // OpenAI sends `usage: null` on every chunk but the last when usage was asked for.
-    const chunk = this.includeUsage ? { ...this.envelope(), choices: [choice], usage: null } : { ...this.envelope(), choices: [choice] };
-    emit(formatSse(JSON.stringify(chunk)));
+    const tail =
+      finishReason === null
+        ? this.chunkTailUnfinished
+        : ',"logprobs":null,"finish_reason":' + JSON.stringify(finishReason) + '}]' + (this.includeUsage ? ',"usage":null}' : '}');
+    emit(formatSse(this.chunkHead + JSON.stringify(delta) + tail));
   }
 
   private envelope() {

@@ -2,14 +2,16 @@
  * The log table in SQLite, through `node:sqlite`, which Bun, Deno and Node (22.13+) all build in: no
  * native addon to install, and it works inside `bun build --compile` (never `bun:sqlite`, which only Bun
  * has). drizzle-orm 0.45 has no node:sqlite driver of its own, so its `sqlite-proxy` driver builds the
- * SQL and this file runs it.
+ * SQL for queries and this file runs it.
  *
- * node:sqlite is synchronous. The writer keeps that cheap on the event loop: one multi-row INSERT per
- * batch, WAL journal with synchronous=NORMAL (no fsync per commit), and busy timeout 0 so a database
+ * node:sqlite is synchronous, so a write runs on the event loop and must be cheap. Rows are written
+ * with one prepared single-row INSERT, run once per row inside one transaction per batch: building a
+ * new multi-row INSERT through drizzle for every batch (and re-preparing it) cost twice the CPU per
+ * row. WAL journal with synchronous=NORMAL (no fsync per commit), and busy timeout 0 so a database
  * locked by another process fails at once (the batch is retried later) instead of blocking streams.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { desc } from 'drizzle-orm';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { desc, getTableColumns, getTableName, is, SQL, type Column } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
 import { sqliteMigrations } from './migrations/embedded.ts';
 import type { LogStore } from './log-store.ts';
@@ -30,6 +32,8 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
     throw error;
   }
   const statements = new StatementCache(database);
+  // Prepared on the first write: the table exists only after migrate().
+  let insertRow: ((row: LogRow) => void) | undefined;
   const db = drizzle(async (text, params, method) => {
     const statement = statements.get(text);
     switch (method) {
@@ -49,7 +53,15 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
       migrateSqlite(database);
     },
     async insert(rows) {
-      await db.insert(callsTable).values(rows);
+      insertRow ??= preparedRowInsert(database);
+      database.exec('BEGIN');
+      try {
+        for (const row of rows) insertRow(row);
+        database.exec('COMMIT');
+      } catch (error) {
+        database.exec('ROLLBACK');
+        throw error;
+      }
     },
     async latest(limit) {
       const rows = await db.select().from(callsTable).orderBy(desc(callsTable.startedAt), desc(callsTable.id)).limit(limit);
@@ -82,7 +94,41 @@ function migrateSqlite(database: DatabaseSync): void {
   }
 }
 
-/** Prepared statements by SQL text; batch inserts of different sizes are different texts, so it is bounded. */
+/**
+ * One prepared `INSERT` of a whole row, its columns taken from the drizzle table, so a column added to
+ * the schema is written without touching this file. Values are converted exactly as drizzle's own insert
+ * converts them (Date to epoch ms, boolean to 0/1, JSON to text); a field the row leaves out gets the
+ * column's default, or NULL (the id: SQLite numbers the row).
+ */
+function preparedRowInsert(database: DatabaseSync): (row: LogRow) => void {
+  const columns = Object.entries(getTableColumns(callsTable) as Record<string, Column>).filter(
+    ([, column]) => column.generated === undefined || column.generated.type === 'byDefault',
+  );
+  for (const [, column] of columns) {
+    // An SQL expression cannot be bound as a parameter; a schema that needs one must extend this writer.
+    if (is(column.default, SQL)) throw new Error(`log table: column ${column.name} has an SQL default, which the row insert cannot bind`);
+  }
+  const names = columns.map(([, column]) => quoteIdentifier(column.name)).join(', ');
+  const placeholders = columns.map(() => '?').join(', ');
+  const statement = database.prepare(`INSERT INTO ${quoteIdentifier(getTableName(callsTable))} (${names}) VALUES (${placeholders})`);
+  const values: SQLInputValue[] = new Array(columns.length);
+  return (row) => {
+    const fields = row as unknown as Record<string, unknown>;
+    for (let index = 0; index < columns.length; index++) {
+      const [key, column] = columns[index];
+      let value = fields[key];
+      if (value === undefined) value = column.default ?? column.defaultFn?.();
+      values[index] = value === undefined || value === null ? null : (column.mapToDriverValue(value) as SQLInputValue);
+    }
+    statement.run(...values);
+  };
+}
+
+function quoteIdentifier(name: string): string {
+  return '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** Prepared statements by SQL text for drizzle's queries (reads and migrations), bounded. */
 class StatementCache {
   private readonly database: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
