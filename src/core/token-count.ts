@@ -2,8 +2,9 @@
  * Token estimates with a real BPE tokenizer (gpt-tokenizer, o200k_base: the encoding of current OpenAI
  * models). Used where an upstream reports no usage, by count_tokens for non-Anthropic routes, and by
  * the mock. For Claude models this is an estimate: Anthropic publishes no tokenizer for them.
+ * The tokenizer is loaded on the first count, not at start (see src/runtime/load-tokenizer.ts).
  */
-import { countTokens } from 'gpt-tokenizer';
+import { loadTokenizer, type Tokenizer } from '../runtime/load-tokenizer.ts';
 import type { AssistantPart, CanonicalRequest, CanonicalMessage } from './canonical-request.ts';
 import { assertNever } from './stream-events.ts';
 
@@ -12,8 +13,30 @@ const tokensPerMessage = 3;
 /** An image's cost varies by size and model; a fixed middle value keeps estimates in the right range. */
 const tokensPerFile = 768;
 
+let tokenizer: Tokenizer | undefined;
+
+/**
+ * BPE merges within one pre-tokenized word take time quadratic in its length, and counting runs on the
+ * event loop: one 200,000-character run without spaces held every other request for over a minute.
+ * Runs longer than this are counted in slices of this size (real words are far shorter, and a slice
+ * boundary costs at most a token or two of accuracy in text that is not language anyway).
+ */
+const longestCountedRun = 256;
+const longRun = new RegExp(`\\S{${longestCountedRun + 1},}`, 'g');
+
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text);
+  if (text.length === 0) return 0;
+  tokenizer ??= loadTokenizer();
+  if (text.length <= longestCountedRun) return tokenizer.countTokens(text);
+  let total = 0;
+  let countedUpTo = 0;
+  for (const run of text.matchAll(longRun)) {
+    if (run.index > countedUpTo) total += tokenizer.countTokens(text.slice(countedUpTo, run.index));
+    for (let start = 0; start < run[0].length; start += longestCountedRun) total += tokenizer.countTokens(run[0].slice(start, start + longestCountedRun));
+    countedUpTo = run.index + run[0].length;
+  }
+  if (countedUpTo < text.length) total += tokenizer.countTokens(text.slice(countedUpTo));
+  return total;
 }
 
 export function estimateRequestTokens(request: CanonicalRequest): number {
