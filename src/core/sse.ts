@@ -10,7 +10,11 @@ export type SseMessage = EventSourceMessage;
 
 /** Bytes of an SSE response → one message per event. An unfinished event at the end is dropped, per spec. */
 export function parseSseStream(body: ReadableStream<Uint8Array>): ReadableStream<SseMessage> {
-  return body.pipeThrough(new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>).pipeThrough(new EventSourceParserStream());
+  const toLineFeeds = createLineEndNormalizer();
+  return body
+    .pipeThrough(new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>)
+    .pipeThrough(new TransformStream<string, string>({ transform: (text, controller) => controller.enqueue(toLineFeeds(text)) }))
+    .pipeThrough(new EventSourceParserStream());
 }
 
 /**
@@ -24,13 +28,31 @@ export function createSseTap(onMessage: (message: SseMessage) => void): {
 } {
   const decoder = new TextDecoder();
   const parser = createParser({ onEvent: onMessage });
+  const toLineFeeds = createLineEndNormalizer();
   return {
     feed(chunk) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
+      parser.feed(toLineFeeds(decoder.decode(chunk, { stream: true })));
     },
     end() {
-      parser.feed(decoder.decode());
+      parser.feed(toLineFeeds(decoder.decode()));
     },
+  };
+}
+
+/**
+ * CR and CRLF line ends → LF, across chunk boundaries. SSE allows all three, but the parser mishandles
+ * lone CRs that arrive in separate chunks (events lost; found by the fuzz suite), and it holds a final CR
+ * waiting for an LF that never comes. Text without a CR — nearly every real stream — passes untouched.
+ */
+function createLineEndNormalizer(): (text: string) => string {
+  let previousEndedWithCarriageReturn = false;
+  return (text) => {
+    if (text.length === 0) return text;
+    const endedWithCarriageReturn = previousEndedWithCarriageReturn;
+    previousEndedWithCarriageReturn = text.charCodeAt(text.length - 1) === 13;
+    // The LF of a CRLF whose CR ended the previous chunk (and became an LF already).
+    const rest = endedWithCarriageReturn && text.charCodeAt(0) === 10 ? text.slice(1) : text;
+    return rest.includes('\r') ? rest.replace(/\r\n?/g, '\n') : rest;
   };
 }
 

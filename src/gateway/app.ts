@@ -37,6 +37,15 @@ export type AppOptions = {
   admission?: CallAdmission;
 };
 
+/** A model id from the URL; a malformed %-escape is kept as sent (it then matches no route: a 404). */
+function decodedPath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function createApp(options: AppOptions) {
   const { config, observer } = options;
   const router = new Router(config);
@@ -66,7 +75,7 @@ export function createApp(options: AppOptions) {
     .post('/v1/messages', ({ request, server }) => messages(request, clientAddressOf(request, server)), raw)
     .post('/v1/messages/count_tokens', ({ request }) => withKey(request, anthropicMessagesProtocol, (key) => countTokens(request, key)), raw)
     .get('/v1/models', ({ request }) => withKey(request, protocolOf(request), (key) => models.list(request, key)))
-    .get('/v1/models/*', ({ request, params }) => withKey(request, protocolOf(request), (key) => models.retrieve(request, decodeURIComponent(params['*']), key)))
+    .get('/v1/models/*', ({ request, params }) => withKey(request, protocolOf(request), (key) => models.retrieve(request, decodedPath(params['*']), key)))
     .get('/health', () => jsonResponse(registry.draining ? 503 : 200, { status: registry.draining ? 'draining' : 'ok' }))
     // The MCP bridge's Streamable HTTP endpoint: MCP clients list and answer calls waiting there.
     .post('/mcp', ({ request }) => mcpBridge.handleMcp(request), raw)

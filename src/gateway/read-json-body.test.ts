@@ -53,4 +53,11 @@ describe('reading a JSON body', () => {
     const request = new Request('http://localhost/v1/messages', { method: 'POST', body: chunked, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
     assert.equal((await rejection(request)).status, 413);
   });
+
+  it('answers 400 for nesting deeper than any real request, and counts no brackets inside strings', async () => {
+    const deep = `{"model":"m","x":${'['.repeat(600)}${']'.repeat(600)}}`;
+    assert.match((await rejection(post(deep), 1024 * 1024)).message, /more than 512 levels/);
+    const bracketsInText = JSON.stringify({ model: 'm', text: '['.repeat(900) + '\\"{'.repeat(100) });
+    assert.equal((await readJsonBody(post(bracketsInText), 1024 * 1024)).body.model, 'm');
+  });
 });

@@ -18,6 +18,9 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // is much cheaper than a JS reader loop (measured in the benchmark); a chunked body is counted as it comes.
   const raw = Number.isFinite(declaredLength) ? await request.text() : await readLimited(request, maxBytes);
   if (raw.trim() === '') throw invalidRequest('The request body is empty; expected a JSON object.');
+  if (nestingExceeds(raw, maxNesting)) {
+    throw invalidRequest(`The request body nests arrays and objects more than ${maxNesting} levels deep.`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -28,6 +31,30 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw invalidRequest(`The request body must be a JSON object (got ${Array.isArray(body) ? 'an array' : JSON.stringify(body)}).`);
   }
   return { raw, body: body as Record<string, unknown> };
+}
+
+/**
+ * JSON.parse takes any depth, but everything that walks the value afterwards (stringify for the
+ * upstream, validation, telemetry) recurses, and thousands of levels overflow the stack: a 500 for a
+ * 10 KB body. No real request nests anywhere near this deep (tool schemas run to a few dozen).
+ */
+const maxNesting = 512;
+
+/** A scan of the raw text (strings skipped), so the check itself cannot overflow. */
+function nestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 92) index++; // backslash: skip the escaped character
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 91 || code === 123) {
+      if (++depth > limit) return true;
+    } else if (code === 93 || code === 125) depth--;
+  }
+  return false;
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<string> {
