@@ -14,6 +14,16 @@ function forwardAll(chunks: string[]): { forwarded: string; held: number } {
 }
 
 describe('event boundary splitter', () => {
+  it('says where each event of a block ends, for LF, CR and CRLF, a CRLF split across chunks included', () => {
+    const splitter = createEventBoundarySplitter();
+    const block = splitter.complete(bytes('data: a\n\ndata: b\r\rdata: c\r\n\r'));
+    assert.equal(text(block), 'data: a\n\ndata: b\r\rdata: c\r\n\r');
+    assert.deepEqual(splitter.eventEnds(), [9, 18, 28]);
+    // `data: c` ended at its final CR; the LF that follows in the next chunk still belongs to it.
+    assert.equal(text(splitter.complete(bytes('\ndata: d\n\ndata: e'))), '\ndata: d\n\n');
+    assert.deepEqual(splitter.eventEnds(), [1, 10]);
+  });
+
   it('forwards each event as soon as its empty line arrives', () => {
     const splitter = createEventBoundarySplitter();
     assert.equal(text(splitter.complete(bytes('data: 1\n\ndata: 2'))), 'data: 1\n\n');

@@ -83,6 +83,8 @@ const carriageReturn = 0x0d;
 export function createEventBoundarySplitter(): {
   /** The bytes up to the last complete event so far; the rest is held. */
   complete(chunk: Uint8Array): Uint8Array;
+  /** Where each event in the last block `complete` returned ends (exclusive offsets, ascending). */
+  eventEnds(): readonly number[];
   /** Number of bytes held back: the start of an event not finished yet. */
   held(): number;
   /** Hands over (and forgets) the held bytes, at the end of the stream. */
@@ -93,21 +95,32 @@ export function createEventBoundarySplitter(): {
   let atLineStart = true;
   let lastWasCarriageReturn = false;
   let carriageReturnEndedEmptyLine = false;
+  let ends: number[] = [];
 
   return {
     complete(chunk) {
       const bytes = pending.byteLength === 0 ? chunk : concat(pending, chunk);
       let boundary = -1;
+      ends = [];
       for (let index = pending.byteLength; index < bytes.byteLength; index++) {
         const byte = bytes[index];
         if (byte === lineFeed && lastWasCarriageReturn) {
           // The LF of a CRLF: the CR already ended the line; if that line was empty, the event ends here.
-          if (carriageReturnEndedEmptyLine) boundary = index;
+          if (carriageReturnEndedEmptyLine) {
+            // The event already ended at the CR; it now ends one byte later, with its LF (a CRLF split
+            // across chunks leaves this LF alone, a piece of the previous event).
+            boundary = index;
+            if (ends.length === 0) ends.push(index + 1);
+            else ends[ends.length - 1] = index + 1;
+          }
           lastWasCarriageReturn = false;
           carriageReturnEndedEmptyLine = false;
         } else if (byte === lineFeed || byte === carriageReturn) {
           const endsEmptyLine = atLineStart;
-          if (endsEmptyLine) boundary = index;
+          if (endsEmptyLine) {
+            boundary = index;
+            ends.push(index + 1);
+          }
           atLineStart = true;
           lastWasCarriageReturn = byte === carriageReturn;
           carriageReturnEndedEmptyLine = lastWasCarriageReturn && endsEmptyLine;
@@ -123,6 +136,9 @@ export function createEventBoundarySplitter(): {
       }
       pending = bytes.slice(boundary + 1);
       return bytes.subarray(0, boundary + 1);
+    },
+    eventEnds() {
+      return ends;
     },
     held() {
       return pending.byteLength;

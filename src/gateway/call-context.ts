@@ -104,6 +104,20 @@ export function streamBreakError(context: CallContext, sourceError: unknown): Ga
   return new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${context.redact(reason)}`);
 }
 
+/** The error with configured upstream keys masked in its message (the same error when none occurs). */
+export function redactedError(context: CallContext, error: GatewayError): GatewayError {
+  const message = context.redact(error.message);
+  if (message === error.message) return error;
+  return new GatewayError(error.kind, message, {
+    status: error.status,
+    param: error.param,
+    code: error.code,
+    retryAfter: error.retryAfter,
+    upstreamHeaders: error.upstreamHeaders,
+    upstreamType: error.upstreamType,
+  });
+}
+
 /** Answers with one JSON body (a complete response or an error) and ends the call with it. */
 export function completeCall(context: CallContext, status: number, body: unknown, headers?: Headers, error?: GatewayError): Response {
   const text = JSON.stringify(body);

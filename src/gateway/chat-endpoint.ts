@@ -161,7 +161,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
         case 'stream':
         case 'complete':
         case 'upstream_error':
-          return answer.plan.routeKind === 'passthrough' ? answerPassthrough(context, answer) : answerConverted(context, answer, canonicalRequest());
+          return answer.plan.routeKind === 'passthrough' ? answerPassthrough(context, answer, canonicalRequest) : answerConverted(context, answer, canonicalRequest());
         default: {
           const unknownAnswer: never = answer;
           throw new Error(`unknown answer ${JSON.stringify(unknownAnswer)}`);

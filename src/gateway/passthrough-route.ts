@@ -9,8 +9,10 @@ import { createEventBoundarySplitter, createSseTap } from '../core/sse.ts';
 import { responseToEvents } from '../core/response-events.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
+import type { CanonicalRequest } from '../core/canonical-request.ts';
 import type { Protocol } from '../protocols/protocol.ts';
-import { endCall, streamBreakError, type CallContext } from './call-context.ts';
+import { answerConverted } from './converted-route.ts';
+import { endCall, redactedError, streamBreakError, type CallContext } from './call-context.ts';
 import type { ChunkSource } from './chunk-source.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
@@ -18,6 +20,7 @@ import type { ResolvedTarget } from './router.ts';
 import type { UpstreamAnswer, UpstreamPlan } from './upstream-attempts.ts';
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 const eventEnd = utf8.encode('\n\n');
 
 /** The request for a same-protocol target: the client's bytes, untouched unless the target renames the model. */
@@ -27,8 +30,16 @@ export function passthroughPlan(context: CallContext, target: ResolvedTarget, en
   return { target, endpoint, routeKind: 'passthrough', body: upstreamBody };
 }
 
-/** Hands the upstream's answer to the client as it came. */
-export function answerPassthrough(context: CallContext, answer: Extract<UpstreamAnswer, { kind: 'stream' | 'complete' | 'upstream_error' }>): Response {
+/**
+ * Hands the upstream's answer to the client as it came — except a JSON answer to a streaming request
+ * (an upstream that ignored `stream: true`), which the client could not read: that one is re-encoded
+ * as the stream it asked for.
+ */
+export function answerPassthrough(
+  context: CallContext,
+  answer: Extract<UpstreamAnswer, { kind: 'stream' | 'complete' | 'upstream_error' }>,
+  canonicalRequest: () => CanonicalRequest,
+): Response {
   const headers = forwardedResponseHeaders(answer.response.headers);
   switch (answer.kind) {
     case 'stream':
@@ -36,6 +47,7 @@ export function answerPassthrough(context: CallContext, answer: Extract<Upstream
     case 'upstream_error':
       return forwardUpstreamError(context, answer.response, answer.text, headers);
     case 'complete':
+      if (context.stream) return answerConverted(context, answer, canonicalRequest());
       return forwardComplete(context, answer.plan.endpoint.protocol, answer.response, answer.bytes, headers);
     default: {
       const unknownAnswer: never = answer;
@@ -86,11 +98,15 @@ function relayPassthroughStream(context: CallContext, upstream: Response, source
   let error: GatewayError | undefined;
   /** An error the decoder raised itself: the client has not seen it in the forwarded bytes. */
   let unseenError: GatewayError | undefined;
-  const observe = (event: StreamEvent) => {
+  /** The event just fed to the tap was an error the upstream sent (it may quote the upstream's key). */
+  let upstreamErrorSeen = false;
+  const observe = (decoded: StreamEvent) => {
+    const event = decoded.type === 'error' ? { type: 'error' as const, error: redactedError(context, decoded.error) } : decoded;
     context.trace.onEvent(event, performance.now());
     if (event.type === 'error') {
       error ??= event.error;
       if (event.error.upstreamType === undefined) unseenError ??= event.error;
+      else upstreamErrorSeen = true;
     }
   };
   const tap = createSseTap((message) => decoder.push(message, observe));
@@ -100,16 +116,36 @@ function relayPassthroughStream(context: CallContext, upstream: Response, source
   context.stopWatchingClient();
   const body = relayStream(source, {
     onInput(chunk, output) {
-      const complete = splitter.complete(chunk);
-      if (complete.byteLength > 0) {
-        output.enqueue(complete);
-        tap.feed(complete);
+      const block = splitter.complete(chunk);
+      if (block.byteLength === 0) return 'continue';
+      // Each event is decoded before it is forwarded (synchronously: microseconds), so a malformed one
+      // never reaches the client — whose SDK would throw a parse error instead of an API error — and an
+      // upstream error event that quotes an upstream key is forwarded with the key masked.
+      let forwardedUpTo = 0;
+      let start = 0;
+      for (const end of splitter.eventEnds()) {
+        upstreamErrorSeen = false;
+        tap.feed(block.subarray(start, end));
+        if (unseenError) break;
+        if (upstreamErrorSeen) {
+          const raw = block.subarray(start, end);
+          const text = utf8Decoder.decode(raw);
+          const masked = context.redact(text);
+          if (masked !== text) {
+            if (start > forwardedUpTo) output.enqueue(block.subarray(forwardedUpTo, start));
+            output.enqueueText(masked);
+            forwardedUpTo = end;
+          }
+        }
+        start = end;
       }
       if (unseenError) {
-        // Malformed upstream data: the client's parser would choke or hang; say why and stop.
+        if (start > forwardedUpTo) output.enqueue(block.subarray(forwardedUpTo, start));
+        // Malformed upstream data: say why and stop.
         output.enqueueText(protocol.encodeStreamError(unseenError));
         return 'stop';
       }
+      if (block.byteLength > forwardedUpTo) output.enqueue(forwardedUpTo === 0 ? block : block.subarray(forwardedUpTo));
       return 'continue';
     },
     onSourceEnd(output) {

@@ -139,7 +139,14 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan, deadlines: Call
     return { settled: { kind: 'stream', plan, response, body: upstreamBodySource(first.value, reader, deadlines) } };
   }
 
-  // A JSON answer (to a non-streaming request, or from an upstream that ignored `stream: true`).
+  // A JSON answer (to a non-streaming request, or from an upstream that ignored `stream: true`). Anything
+  // else with a 200 (an HTML page from a proxy or a captive portal) is a broken upstream, not an answer.
+  const contentType = (response.headers.get('content-type') ?? '').toLowerCase();
+  if (contentType !== '' && !contentType.includes('json') && !contentType.startsWith('text/event-stream')) {
+    deadlines.pausePhase();
+    await response.body?.cancel().catch(() => {});
+    return failure(new GatewayError('bad_gateway', `The upstream ${plan.target.provider.name} answered HTTP ${response.status} with ${contentType.split(';')[0]}, not JSON or an event stream.`));
+  }
   deadlines.awaitChunks();
   try {
     const bytes = new Uint8Array(await response.arrayBuffer());
