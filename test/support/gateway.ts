@@ -82,6 +82,22 @@ export class RunningGateway {
     rmSync(this.temporaryDirectory, { recursive: true, force: true });
   }
 
+  /**
+   * Sends a signal without waiting (e.g. SIGTERM to watch a graceful shutdown); `exited` then tells how
+   * it ended. `stop()` afterwards only cleans up.
+   */
+  signal(name: NodeJS.Signals): void {
+    this.stopping = true;
+    // Not child.kill(): under Deno that marks the child as killed by the signal, and its exit is then
+    // reported as (null, signal) even when it handled the signal and exited 0.
+    if (this.child.pid !== undefined) process.kill(this.child.pid, name);
+  }
+
+  /** The exit code once the process has ended (null when a signal killed it). */
+  get exited(): Promise<number | null> {
+    return this.exit;
+  }
+
   printOutput(reason: string, sinceOffset = 0): void {
     printOutput(reason, this.output.slice(sinceOffset));
   }
@@ -107,7 +123,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return gateway;
 }
 
-function gatewayCommand(): { command: string; args: string[] } {
+/** The program and leading arguments that run `lessllm` on the runtime under test (or LESSLLM_TEST_COMMAND). */
+export function gatewayCommand(): { command: string; args: string[] } {
   const override = process.env.LESSLLM_TEST_COMMAND?.trim();
   if (override) {
     const [program, ...args] = override.split(' ').filter((word) => word !== '');

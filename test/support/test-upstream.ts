@@ -3,13 +3,14 @@
  *   OpenAI:    POST /v1/chat/completions              (provider base_url = `${upstream.url}/v1`)
  *   Anthropic: POST /v1/messages, /v1/messages/count_tokens  (provider base_url = upstream.url)
  * Tests queue the responses it gives (status, headers, JSON or SSE bytes written in chosen pieces, then
- * end, reset or stall) and read back every request it received and whether the gateway hung up on it.
+ * end, reset or stall; or nothing at all, holding or dropping the connection) and read back every request
+ * it received, when, and whether the gateway hung up on it.
  * With nothing queued it answers a small valid response in the protocol of the path.
  * Built on node:http, which Bun, Deno and Node all provide.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { serveOnLoopback, type LoopbackServer } from './loopback.ts';
-import { firstEvents, splitBytes, type Chunking } from './chunking.ts';
+import { concatBytes, firstEvents, splitBytes, type Chunking } from './chunking.ts';
 import {
   anthropicEvents,
   anthropicMessage,
@@ -40,6 +41,8 @@ export type ScriptedResponse = {
   then?: 'end' | 'reset' | 'stall';
   /** Send nothing at all, not even the status line, and keep the connection open (a model still thinking). */
   hold?: boolean;
+  /** Accept the request, then close the connection without sending a single byte (a crashed upstream). */
+  drop?: boolean;
 };
 
 /** How a response ended, seen from the upstream. */
@@ -58,8 +61,12 @@ export type ReceivedRequest = {
   rawBody: string;
   /** The body parsed as JSON; undefined when it is not JSON. */
   json: any;
+  /** performance.now() in the test process when the request arrived (before its body was read). */
+  receivedAtMs: number;
   /** Settles once the response is over, however it ended. */
   outcome: Promise<ResponseOutcome>;
+  /** Destroys the connection now (e.g. once the client has seen the first text of a stalled stream). */
+  reset(): void;
 };
 
 type Responder = ScriptedResponse | ((request: ReceivedRequest) => ScriptedResponse);
@@ -105,19 +112,26 @@ export class TestUpstream {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const receivedAtMs = performance.now();
     const rawBody = await readBody(request);
     let settle: (outcome: ResponseOutcome) => void = () => {};
+    const connection = { weResetIt: false };
     const received: ReceivedRequest = {
       method: request.method ?? '',
       path: (request.url ?? '').split('?')[0],
       headers: request.headers,
       rawBody,
       json: parseJsonOrUndefined(rawBody),
+      receivedAtMs,
       outcome: new Promise((resolve) => (settle = resolve)),
+      reset: () => {
+        connection.weResetIt = true;
+        response.socket?.destroy();
+      },
     };
     this.requests.push(received);
     const scripted = this.takeResponse(received);
-    await writeResponse(response, scripted, settle);
+    await writeResponse(response, scripted, settle, connection);
   }
 
   private takeResponse(request: ReceivedRequest): ScriptedResponse {
@@ -128,16 +142,25 @@ export class TestUpstream {
   }
 }
 
-async function writeResponse(response: ServerResponse, scripted: ScriptedResponse, settle: (outcome: ResponseOutcome) => void): Promise<void> {
+async function writeResponse(
+  response: ServerResponse,
+  scripted: ScriptedResponse,
+  settle: (outcome: ResponseOutcome) => void,
+  connection: { weResetIt: boolean },
+): Promise<void> {
   let bytesSent = 0;
   let ended = false;
-  let weResetIt = false;
   response.on('close', () => {
-    const kind = weResetIt ? 'reset' : ended && response.writableFinished ? 'completed' : 'aborted';
+    const kind = connection.weResetIt ? 'reset' : ended && response.writableFinished ? 'completed' : 'aborted';
     settle({ kind, atMs: performance.now(), bytesSent });
   });
 
   if (scripted.hold) return;
+  if (scripted.drop) {
+    connection.weResetIt = true;
+    response.socket?.destroy();
+    return;
+  }
   const { bytes, contentType } = bodyOf(scripted);
   const headers: Record<string, string> = { 'content-type': contentType, ...scripted.headers };
   if (scripted.sse !== undefined) headers['cache-control'] ??= 'no-cache';
@@ -160,7 +183,7 @@ async function writeResponse(response: ServerResponse, scripted: ScriptedRespons
       return;
     case 'reset':
       await pause(scripted.delayMs ?? 0);
-      weResetIt = true;
+      connection.weResetIt = true;
       response.socket?.destroy();
       return;
     case 'stall':
@@ -193,6 +216,8 @@ export function answerWith(
     onlyFirstEvents?: number;
     /** Write SSE lines ending in CRLF instead of LF (both are valid SSE). */
     crlf?: boolean;
+    /** Bytes written after the (possibly cut) events: garbage, a malformed chunk, half an event. */
+    append?: string;
   } = {},
 ): (request: ReceivedRequest) => ScriptedResponse {
   return (request) => {
@@ -207,9 +232,10 @@ export function answerWith(
     } else {
       throw new Error(`answerWith: ${request.path} is not a messages endpoint`);
     }
-    const { onlyFirstEvents, crlf, ...rest } = delivery;
+    const { onlyFirstEvents, crlf, append, ...rest } = delivery;
     const bytes = new TextEncoder().encode(crlf ? sse.split('\n').join('\r\n') : sse);
-    return { ...rest, sse: onlyFirstEvents === undefined ? bytes : firstEvents(bytes, onlyFirstEvents) };
+    const events = onlyFirstEvents === undefined ? bytes : firstEvents(bytes, onlyFirstEvents);
+    return { ...rest, sse: append === undefined ? events : concatBytes([events, new TextEncoder().encode(append)]) };
   };
 }
 
