@@ -233,4 +233,17 @@ describe('Anthropic stream decoder on hand-made edge cases', () => {
     const events = run([messageStart, sse({ type: 'message_stop' })]);
     assert.deepEqual(events.at(-1), { type: 'finish', finish: { reason: 'other', raw: null } });
   });
+
+  it('fails a stream that sends content after message_delta finished the message (found by the fuzz suite)', () => {
+    const events = run([
+      messageStart,
+      sse({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }),
+      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'late' } }),
+    ]);
+    assert.equal(events.some((event) => event.type === 'text-delta'), false);
+    const last = events.at(-1) as { type: string; kind?: string; message?: string };
+    assert.equal(last.type, 'error');
+    assert.equal(last.kind, 'bad_gateway');
+    assert.match(last.message ?? '', /after message_delta/);
+  });
 });

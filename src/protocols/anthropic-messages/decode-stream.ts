@@ -44,6 +44,11 @@ class AnthropicStreamDecoder implements Transcoder<SseMessage, StreamEvent> {
     if (type === 'message_start') return this.onMessageStart(data, emit);
     // An upstream that skips message_start still streams a message; the canonical stream must start first.
     if (!this.started && needsStartedMessage(type)) this.onMessageStart({}, emit);
+    if (this.finished && (type === 'content_block_start' || type === 'content_block_delta')) {
+      // message_delta said the message is finished; content after it breaks the canonical order (and no
+      // client could place it), so the stream is malformed.
+      return this.fail(emit, new GatewayError('bad_gateway', `The upstream stream sent ${type} after message_delta had finished the message.`));
+    }
     switch (type) {
       case 'content_block_start':
         return this.onBlockStart(data, emit);
