@@ -240,7 +240,7 @@ describe('Anthropic stream decoder on hand-made edge cases', () => {
       sse({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }),
       sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: 'late' } }),
     ]);
-    assert.equal(events.some((event) => event.type === 'text-delta'), false);
+    assert.equal(events.some((event) => (event as { type: string }).type === 'text-delta'), false);
     const last = events.at(-1) as { type: string; kind?: string; message?: string };
     assert.equal(last.type, 'error');
     assert.equal(last.kind, 'bad_gateway');

@@ -6,6 +6,11 @@ export interface LogStore {
   /** Creates or updates the table (idempotent; safe when several gateways start at once). */
   migrate(): Promise<void>;
   insert(rows: LogRow[]): Promise<void>;
+  /**
+   * For a synchronous driver (node:sqlite), the most rows one insert may take: it holds the event loop
+   * for its whole duration, so the writer inserts in slices of this size with a turn of the loop between.
+   */
+  readonly maxRowsPerInsert?: number;
   /** Newest first. */
   latest(limit: number): Promise<LogRow[]>;
   close(): Promise<void>;

@@ -28,6 +28,7 @@ export class LogWriter {
   private timerIsImmediate = false;
   private draining: Promise<void> | undefined;
   private failedAttempts = 0;
+  private slicesWritten = 0;
   private readonly warned = new Set<string>();
   private closed = false;
 
@@ -101,9 +102,14 @@ export class LogWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.options.batchSize);
+      let batch = this.queue.slice(0, this.options.batchSize);
       try {
         const store = await this.readyStore();
+        if (store.maxRowsPerInsert !== undefined) {
+          // A synchronous driver: a slice at a time, letting the calls in flight run in between.
+          if (batch.length > store.maxRowsPerInsert) batch = batch.slice(0, store.maxRowsPerInsert);
+          if (this.slicesWritten++ > 0) await nextTurn();
+        }
         await store.insert(batch);
       } catch (error) {
         this.failedAttempts++;
@@ -169,3 +175,5 @@ function describeDatabase(options: LogTableOptions): string {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

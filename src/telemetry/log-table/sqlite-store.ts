@@ -49,6 +49,9 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
   });
 
   return {
+    // ~16 rows of ~20 µs each: well under a millisecond of event loop per slice (a whole batch of 100
+    // in one go showed as p99 latency and TTFT of the calls in flight).
+    maxRowsPerInsert: 16,
     async migrate() {
       migrateSqlite(database);
     },
