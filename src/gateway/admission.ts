@@ -11,6 +11,12 @@ import { RateLimiter, type Admission } from '../security/rate-limits.ts';
 
 export type Admitted = { key: GatewayKey; admission: Admission };
 
+/** A 403 when the key's model globs leave this model out. */
+export function modelNotAllowed(key: GatewayKey, model: string): GatewayError | undefined {
+  if (key.allowsModel(model)) return undefined;
+  return new GatewayError('permission', `The key '${key.name}' may not use the model '${model}'.`, { param: 'model', code: 'model_not_allowed' });
+}
+
 export class CallAdmission {
   readonly keys: GatewayKeys;
   private readonly limiter = new RateLimiter();
@@ -44,9 +50,8 @@ export class CallAdmission {
 
   /** Checks everything but the key (already authenticated) for one chat call, and takes its rate-limit slot. */
   admit(key: GatewayKey, model: string, body: Record<string, unknown>, stream: boolean): Admission | GatewayError {
-    if (!key.allowsModel(model)) {
-      return new GatewayError('permission', `The key '${key.name}' may not use the model '${model}'.`, { param: 'model', code: 'model_not_allowed' });
-    }
+    const forbidden = modelNotAllowed(key, model);
+    if (forbidden) return forbidden;
     const messages = body.messages;
     if (this.maxMessages > 0 && Array.isArray(messages) && messages.length > this.maxMessages) {
       return new GatewayError('invalid_request', `The request has ${messages.length} messages; this gateway accepts at most ${this.maxMessages}.`, {

@@ -22,7 +22,7 @@ import { errorResponse, headersWithoutSecrets } from './http-headers.ts';
 import { runLocal, type LocalAnswer } from './local-route.ts';
 import { answerPassthrough, passthroughPlan } from './passthrough-route.ts';
 import { readJsonBody } from './read-json-body.ts';
-import type { ResolvedTarget, Router } from './router.ts';
+import { unknownModel, type ResolvedTarget, type Router } from './router.ts';
 import { callWithRetries, type PlannedTarget } from './upstream-attempts.ts';
 import { UsageMeter } from './usage-meter.ts';
 
@@ -62,9 +62,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
 
     const requestedModel = parsed.body.model as string;
     const route = router.resolve(requestedModel);
-    if (!route) {
-      return answerError(new GatewayError('not_found', `The model '${requestedModel}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
-    }
+    if (!route) return answerError(unknownModel(requestedModel));
     const anthropicClientHeaders = clientProtocol.name === 'anthropic-messages' ? incoming.headers : undefined;
     const first = route.targets[0];
     const firstEndpoint = upstreamEndpointOf(first.provider, anthropicClientHeaders);

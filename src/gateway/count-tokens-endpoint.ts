@@ -2,14 +2,15 @@
  * POST /v1/messages/count_tokens (coding agents call it before every turn): asked of the upstream when
  * the route leads to Anthropic, estimated with a real tokenizer otherwise.
  */
-import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
+import { toGatewayError, type GatewayError } from '../core/gateway-error.ts';
 import { estimateRequestTokens } from '../core/token-count.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { anthropicMessagesProtocol as protocol } from '../protocols/anthropic-messages/index.ts';
 import { anthropicMessagesEndpoint } from '../providers/anthropic.ts';
 import { errorResponse, forwardedResponseHeaders, jsonResponse } from './http-headers.ts';
 import { readJsonBody } from './read-json-body.ts';
-import type { Router } from './router.ts';
+import { unknownModel, type Router } from './router.ts';
+import { modelNotAllowed } from './admission.ts';
 import type { GatewayKey } from '../security/gateway-keys.ts';
 import { fetchUpstream } from './upstream-fetch.ts';
 
@@ -24,11 +25,10 @@ export function createCountTokensEndpoint(config: GatewayConfig, router: Router)
       const invalid = protocol.validateRequest({ max_tokens: 1, ...body });
       if (invalid) return answerError(invalid);
       const model = body.model as string;
-      if (!key.allowsModel(model)) {
-        return answerError(new GatewayError('permission', `The key '${key.name}' may not use the model '${model}'.`, { param: 'model', code: 'model_not_allowed' }));
-      }
+      const forbidden = modelNotAllowed(key, model);
+      if (forbidden) return answerError(forbidden);
       const route = router.resolve(model);
-      if (!route) return answerError(new GatewayError('not_found', `The model '${model}' does not exist or no route of this gateway matches it.`, { param: 'model' }));
+      if (!route) return answerError(unknownModel(model));
 
       const target = route.targets[0];
       if (target.provider.type === 'anthropic') {

@@ -3,11 +3,10 @@
  * that asks — Anthropic's list when the request carries `anthropic-version` (as the Anthropic SDK
  * always does), OpenAI's otherwise.
  */
-import { GatewayError } from '../core/gateway-error.ts';
 import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index.ts';
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { errorResponse, jsonResponse } from './http-headers.ts';
-import type { Router } from './router.ts';
+import { unknownModel, type Router } from './router.ts';
 import type { GatewayKey } from '../security/gateway-keys.ts';
 
 /** Routes carry no creation date; a fixed one keeps responses stable. */
@@ -33,7 +32,7 @@ export function createModelsEndpoint(router: Router) {
       const route = key.allowsModel(id) ? router.resolve(id) : undefined;
       if (!route) {
         const protocol = isAnthropicClient(incoming) ? anthropicMessagesProtocol : openAiChatProtocol;
-        return errorResponse(protocol, new GatewayError('not_found', `The model '${id}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' }));
+        return errorResponse(protocol, unknownModel(id));
       }
       return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.targets[0].provider.name));
     },

@@ -3,6 +3,7 @@
  * the order to try them for this call (as listed, or drawn by weight for load balancing).
  */
 import type { GatewayConfig, ProviderConfig, RetryPolicy, RouteStrategy } from '../config/gateway-config.ts';
+import { GatewayError } from '../core/gateway-error.ts';
 
 export type ResolvedTarget = {
   provider: ProviderConfig;
@@ -20,6 +21,11 @@ export type ResolvedRoute = {
 
 type CompiledTarget = { provider: ProviderConfig; model: string | undefined; weight: number };
 type CompiledRoute = { pattern: RegExp; match: string; targets: CompiledTarget[]; strategy: RouteStrategy; retry: RetryPolicy };
+
+/** The answer for a model no route matches, on every endpoint that takes a model. */
+export function unknownModel(model: string): GatewayError {
+  return new GatewayError('not_found', `The model '${model}' does not exist or no route of this gateway matches it.`, { param: 'model', code: 'model_not_found' });
+}
 
 export class Router {
   private readonly routes: CompiledRoute[];
