@@ -2,14 +2,12 @@
 import type { CallTarget, CallTrace, FailedAttempt } from '../core/call-observer.ts';
 import { GatewayError } from '../core/gateway-error.ts';
 import type { Protocol } from '../protocols/protocol.ts';
-import type { ResolvedRoute } from './router.ts';
 import type { CallDeadlines } from './call-deadlines.ts';
 import type { UpstreamPlan } from './upstream-attempts.ts';
 import { headersWithoutSecrets } from './http-headers.ts';
 
 export type CallContext = {
   clientProtocol: Protocol;
-  route: ResolvedRoute;
   incoming: Request;
   rawBody: string;
   body: Record<string, unknown>;
@@ -92,14 +90,21 @@ function targetOf(plan: UpstreamPlan): CallTarget {
   };
 }
 
+/** The GatewayError an abort of the upstream request carried: a timeout (the try's or the call's) or shutdown. */
+export function abortReason(context: CallContext): GatewayError | undefined {
+  for (const signal of [context.upstreamSignal, context.upstreamAbort.signal]) {
+    if (signal?.aborted && signal.reason instanceof GatewayError) return signal.reason;
+  }
+  return undefined;
+}
+
 /**
  * The in-band error for an upstream stream that stopped delivering: a timeout or shutdown says so
  * itself (the abort's reason); anything else is a broken connection.
  */
 export function streamBreakError(context: CallContext, sourceError: unknown): GatewayError {
-  for (const signal of [context.upstreamSignal, context.upstreamAbort.signal]) {
-    if (signal?.aborted && signal.reason instanceof GatewayError) return signal.reason;
-  }
+  const aborted = abortReason(context);
+  if (aborted) return aborted;
   const reason = sourceError instanceof Error ? sourceError.message : String(sourceError);
   return new GatewayError('bad_gateway', `The upstream connection broke in the middle of the stream: ${context.redact(reason)}`);
 }

@@ -6,7 +6,7 @@
  * The idle timer is not re-armed per chunk (a streamed answer has thousands): each chunk only notes the
  * time, and the timer, when it fires, checks how long the silence really was and re-arms for the rest.
  */
-import type { Timeouts } from '../config/gateway-config.ts';
+import type { ProviderConfig, Timeouts } from '../config/gateway-config.ts';
 import type { TimeoutKind } from '../core/call-observer.ts';
 import { GatewayError } from '../core/gateway-error.ts';
 
@@ -16,6 +16,11 @@ const describe: Record<TimeoutKind, string> = {
   idle: 'went silent in the middle of the answer',
   total: 'did not finish the call',
 };
+
+/** The timeouts of a provider reached over HTTP; a local one (mock, MCP) has its own waiting rules. */
+export function timeoutsOf(provider: ProviderConfig): Timeouts | undefined {
+  return provider.type === 'openai' || provider.type === 'anthropic' ? provider.timeouts : undefined;
+}
 
 export class CallDeadlines {
   /** Which timeout fired, if one did (a phase timeout is forgotten when the next try begins). */
@@ -82,12 +87,6 @@ export class CallDeadlines {
     if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
     this.totalTimer = undefined;
     this.attempt = undefined;
-  }
-
-  /** The error a timeout aborted with, for a controller whose signal carries it. */
-  static errorOf(signal: AbortSignal): GatewayError | undefined {
-    const reason: unknown = signal.reason;
-    return reason instanceof GatewayError && reason.kind === 'timeout' ? reason : undefined;
   }
 
   private arm(kind: TimeoutKind, limitMs: number): void {

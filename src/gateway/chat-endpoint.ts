@@ -15,7 +15,7 @@ import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { CallAdmission } from './admission.ts';
 import { failCall, type CallContext } from './call-context.ts';
-import { CallDeadlines } from './call-deadlines.ts';
+import { CallDeadlines, timeoutsOf } from './call-deadlines.ts';
 import type { CallRegistry } from './call-registry.ts';
 import { answerConverted, convertedPlan } from './converted-route.ts';
 import { errorResponse, headersWithoutSecrets } from './http-headers.ts';
@@ -118,7 +118,6 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
     const upstreamAbort = new AbortController();
     const context: CallContext = {
       clientProtocol,
-      route,
       incoming,
       rawBody: parsed.raw,
       body: parsed.body,
@@ -144,18 +143,20 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
     const onClientGone = () => upstreamAbort.abort();
     incoming.signal.addEventListener('abort', onClientGone, { once: true });
 
+    const answerLocally = (target: ResolvedTarget) =>
+      runLocal(context, localAnswer(target.provider, { ...canonicalRequest(), model: target.upstreamModel }, context), canonicalRequest());
+
     try {
-      if (firstKind === 'local') return await runLocal(context, localAnswer(first.provider, { ...canonicalRequest(), model: first.upstreamModel }, context), canonicalRequest());
-      if (first.provider.type === 'openai' || first.provider.type === 'anthropic') {
-        context.deadlines.startTotal(first.provider.timeouts.totalMs, performance.now() - startedAt, first.provider.name);
-      }
+      if (firstKind === 'local') return await answerLocally(first);
+      const firstTimeouts = timeoutsOf(first.provider);
+      if (firstTimeouts) context.deadlines.startTotal(firstTimeouts.totalMs, performance.now() - startedAt, first.provider.name);
       const plans = route.targets.map((target, index) => () => planFor(context, target, index === 0 ? firstEndpoint : upstreamEndpointOf(target.provider, anthropicClientHeaders), canonicalRequest));
-      const answer = await callWithRetries(context, plans, route.retry, context.deadlines);
+      const answer = await callWithRetries(context, plans, route.retry);
       switch (answer.kind) {
         case 'failed':
           return failCall(context, answer.error);
         case 'local':
-          return await runLocal(context, localAnswer(answer.target.provider, { ...canonicalRequest(), model: answer.target.upstreamModel }, context), canonicalRequest());
+          return await answerLocally(answer.target);
         case 'stream':
         case 'complete':
         case 'upstream_error':

@@ -8,12 +8,12 @@ import type { RetryPolicy } from '../config/gateway-config.ts';
 import type { FailedAttempt, RouteKind } from '../core/call-observer.ts';
 import { GatewayError, errorKindFromStatus, toGatewayError } from '../core/gateway-error.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import type { CallContext } from './call-context.ts';
-import { CallDeadlines } from './call-deadlines.ts';
+import { abortReason, type CallContext } from './call-context.ts';
+import { timeoutsOf } from './call-deadlines.ts';
 import { upstreamBodySource, type ChunkSource } from './chunk-source.ts';
 import { backoffDelayMs, isRetriableStatus, requestedRetryDelayMs } from './retry-policy.ts';
 import type { ResolvedTarget } from './router.ts';
-import { fetchUpstream } from './upstream-fetch.ts';
+import { clientClosedError, fetchUpstream } from './upstream-fetch.ts';
 
 /** One target made ready to call: where, in which protocol, with which body. */
 export type UpstreamPlan = {
@@ -42,12 +42,7 @@ type TryOutcome =
   | { settled: UpstreamAnswer }
   | { retry: { status: number | undefined; error: GatewayError; requestedDelayMs: number | undefined; answer: UpstreamAnswer } };
 
-export async function callWithRetries(
-  context: CallContext,
-  targets: ReadonlyArray<() => PlannedTarget>,
-  policy: RetryPolicy,
-  deadlines: CallDeadlines,
-): Promise<UpstreamAnswer> {
+export async function callWithRetries(context: CallContext, targets: ReadonlyArray<() => PlannedTarget>, policy: RetryPolicy): Promise<UpstreamAnswer> {
   const failures: FailedAttempt[] = (context.failedAttempts = []);
   let last: UpstreamAnswer | undefined;
   for (let targetIndex = 0; targetIndex < targets.length; targetIndex++) {
@@ -62,7 +57,7 @@ export async function callWithRetries(
     }
     context.currentPlan = planned;
     for (let tryNumber = 1; tryNumber <= policy.attempts; tryNumber++) {
-      const outcome = await tryOnce(context, planned, deadlines);
+      const outcome = await tryOnce(context, planned);
       if ('settled' in outcome) return outcome.settled;
       last = outcome.retry.answer;
       // The client left or the call ran out of time: nothing more is worth trying.
@@ -81,25 +76,27 @@ export async function callWithRetries(
 }
 
 /** One request to one upstream, judged: a final answer, or a failure worth another try. */
-async function tryOnce(context: CallContext, plan: UpstreamPlan, deadlines: CallDeadlines): Promise<TryOutcome> {
+async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOutcome> {
+  const { deadlines } = context;
   const attempt = new AbortController();
   const signal = AbortSignal.any([context.upstreamAbort.signal, attempt.signal]);
   context.upstreamSignal = signal;
   context.attempts++;
-  deadlines.beginAttempt(plan.target.provider.type === 'openai' || plan.target.provider.type === 'anthropic' ? plan.target.provider.timeouts : noTimeouts, plan.target.provider.name, attempt);
+  deadlines.beginAttempt(timeoutsOf(plan.target.provider)!, plan.target.provider.name, attempt);
   const headers = new Headers(plan.endpoint.headers);
   for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) headers.set(name, value);
   // Time from arrival to the first request is the gateway's (parsing, routing, conversion).
   if (context.attempts === 1) context.overheadMs += performance.now() - context.startedAt;
 
-  const failure = (error: GatewayError, plannedAnswer?: UpstreamAnswer): TryOutcome => {
-    const answer = plannedAnswer ?? { kind: 'failed', plan, error };
+  const failure = (error: GatewayError): TryOutcome => {
+    const answer: UpstreamAnswer = { kind: 'failed', plan, error };
     // Unreachable, cut off or timed out before the client saw a byte: another try is safe. A whole-call
     // abort (client gone, total timeout, shutdown) is not retried.
     const retriable = !context.upstreamAbort.signal.aborted && (error.kind === 'bad_gateway' || error.kind === 'timeout');
     return retriable ? { retry: { status: undefined, error, requestedDelayMs: undefined, answer } } : { settled: answer };
   };
-  const abortedWith = (error: unknown) => CallDeadlines.errorOf(signal) ?? abortError(context) ?? toGatewayError(error);
+  // A timeout or shutdown names itself; otherwise the client left.
+  const abortedWith = (error: unknown) => abortReason(context) ?? (context.upstreamAbort.signal.aborted ? clientClosedError(error) : toGatewayError(error));
 
   deadlines.awaitHeaders(context.stream);
   let response: Response;
@@ -162,14 +159,6 @@ export function isEventStream(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
 }
 
-/** Why the call as a whole was aborted: a timeout (total), the client leaving, or shutdown. */
-export function abortError(context: CallContext): GatewayError | undefined {
-  const reason: unknown = context.upstreamAbort.signal.reason;
-  if (!context.upstreamAbort.signal.aborted) return undefined;
-  if (reason instanceof GatewayError) return reason;
-  return new GatewayError('api_error', 'The client closed the request before the upstream answered.', { status: 499 });
-}
-
 function brokenBeforeFirstByte(plan: UpstreamPlan, error: unknown): GatewayError {
   return new GatewayError('bad_gateway', `The upstream ${plan.target.provider.name} broke off its answer before the first byte: ${toGatewayError(error).message}`);
 }
@@ -194,5 +183,3 @@ function pause(delayMs: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-const noTimeouts = { connectMs: 0, firstByteMs: 0, idleMs: 0, totalMs: 0 };

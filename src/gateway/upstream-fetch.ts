@@ -6,8 +6,13 @@ export async function fetchUpstream(endpoint: UpstreamEndpoint, body: string, si
   try {
     return await fetch(endpoint.url, { method: 'POST', headers: endpoint.headers, body, signal });
   } catch (error) {
-    if (signal.aborted) throw new GatewayError('api_error', 'The client closed the request before the upstream answered.', { status: 499, cause: error });
+    if (signal.aborted) throw clientClosedError(error);
     const reason = error instanceof Error ? error.message : String(error);
     throw new GatewayError('bad_gateway', `Could not reach the upstream at ${new URL(endpoint.url).origin}: ${reason}`, { cause: error });
   }
+}
+
+/** What a call ends with when its client left before the upstream answered (499, nginx's "client closed request"). */
+export function clientClosedError(cause?: unknown): GatewayError {
+  return new GatewayError('api_error', 'The client closed the request before the upstream answered.', { status: 499, cause });
 }
