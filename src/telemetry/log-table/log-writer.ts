@@ -28,7 +28,6 @@ export class LogWriter {
   private timerIsImmediate = false;
   private draining: Promise<void> | undefined;
   private failedAttempts = 0;
-  private slicesWritten = 0;
   private readonly warned = new Set<string>();
   private closed = false;
 
@@ -101,14 +100,14 @@ export class LogWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (let slice = 0; this.queue.length > 0; slice++) {
       let batch = this.queue.slice(0, this.options.batchSize);
       try {
         const store = await this.readyStore();
         if (store.maxRowsPerInsert !== undefined) {
           // A synchronous driver: a slice at a time, letting the calls in flight run in between.
           if (batch.length > store.maxRowsPerInsert) batch = batch.slice(0, store.maxRowsPerInsert);
-          if (this.slicesWritten++ > 0) await nextTurn();
+          if (slice > 0) await nextTurn();
         }
         await store.insert(batch);
       } catch (error) {
