@@ -1,6 +1,7 @@
 /** Everything one chat call carries from arrival to its last byte, and how it ends. */
 import type { CallTarget, CallTrace, FailedAttempt } from '../core/call-observer.ts';
 import { GatewayError } from '../core/gateway-error.ts';
+import type { StreamEvent } from '../core/stream-events.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { CallDeadlines } from './call-deadlines.ts';
 import type { UpstreamPlan } from './upstream-attempts.ts';
@@ -121,6 +122,11 @@ export function redactedError(context: CallContext, error: GatewayError): Gatewa
     upstreamHeaders: error.upstreamHeaders,
     upstreamType: error.upstreamType,
   });
+}
+
+/** The event, with upstream keys masked when it is an error (an upstream's message may quote its own key). */
+export function redactedEvent(context: CallContext, event: StreamEvent): StreamEvent {
+  return event.type === 'error' ? { type: 'error', error: redactedError(context, event.error) } : event;
 }
 
 /** Answers with one JSON body (a complete response or an error) and ends the call with it. */

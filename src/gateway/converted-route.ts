@@ -11,7 +11,7 @@ import { createSseTap, parseJsonSafely } from '../core/sse.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { Transcoder } from '../core/transcoder.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import { completeCall, endCall, failCall, redactedError, streamBreakError, type CallContext } from './call-context.ts';
+import { completeCall, endCall, failCall, redactedEvent, streamBreakError, type CallContext } from './call-context.ts';
 import type { ChunkSource } from './chunk-source.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
@@ -175,8 +175,8 @@ function createEventPipeline(context: CallContext, canonical: CanonicalRequest) 
     accept(decoded: StreamEvent) {
       // After an error nothing more may reach the client: the error is its last word.
       if (pipeline.failed) return;
-      // An upstream's error message may quote its own key: mask it before the client and telemetry see it.
-      const event = decoded.type === 'error' ? { type: 'error' as const, error: redactedError(context, decoded.error) } : decoded;
+      // Masked before the client and telemetry see it.
+      const event = redactedEvent(context, decoded);
       context.trace.onEvent(event, performance.now());
       if (event.type === 'error') {
         pipeline.failed = true;

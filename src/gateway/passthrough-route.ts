@@ -12,7 +12,7 @@ import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import { answerConverted } from './converted-route.ts';
-import { endCall, redactedError, streamBreakError, type CallContext } from './call-context.ts';
+import { endCall, redactedEvent, streamBreakError, type CallContext } from './call-context.ts';
 import type { ChunkSource } from './chunk-source.ts';
 import { forwardedResponseHeaders, sseHeaders } from './http-headers.ts';
 import { relayStream } from './relay-stream.ts';
@@ -63,7 +63,7 @@ function forwardComplete(context: CallContext, protocol: Protocol, upstream: Res
   const response = new Response(bytes, { status: upstream.status, headers });
   context.overheadMs += performance.now() - processingStart;
   const record = () => {
-    const text = new TextDecoder().decode(bytes);
+    const text = utf8Decoder.decode(bytes);
     let events: StreamEvent[] = [];
     let error: GatewayError | undefined;
     try {
@@ -101,7 +101,7 @@ function relayPassthroughStream(context: CallContext, upstream: Response, source
   /** The event just fed to the tap was an error the upstream sent (it may quote the upstream's key). */
   let upstreamErrorSeen = false;
   const observe = (decoded: StreamEvent) => {
-    const event = decoded.type === 'error' ? { type: 'error' as const, error: redactedError(context, decoded.error) } : decoded;
+    const event = redactedEvent(context, decoded);
     context.trace.onEvent(event, performance.now());
     if (event.type === 'error') {
       error ??= event.error;
