@@ -83,8 +83,8 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
   context.upstreamSignal = signal;
   context.attempts++;
   deadlines.beginAttempt(timeoutsOf(plan.target.provider)!, plan.target.provider.name, attempt);
-  const headers = new Headers(plan.endpoint.headers);
-  for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) headers.set(name, value);
+  // The endpoint's headers were built for this call alone (and a retry sets the same values again).
+  for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) plan.endpoint.headers.set(name, value);
   // Time from arrival to the first request is the gateway's (parsing, routing, conversion).
   if (context.attempts === 1) context.overheadMs += performance.now() - context.startedAt;
 
@@ -101,7 +101,7 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
   deadlines.awaitHeaders(context.stream);
   let response: Response;
   try {
-    response = await fetchUpstream({ ...plan.endpoint, headers }, plan.body, signal);
+    response = await fetchUpstream(plan.endpoint, plan.body, signal);
   } catch (error) {
     deadlines.pausePhase();
     return failure(signal.aborted ? abortedWith(error) : toGatewayError(error));

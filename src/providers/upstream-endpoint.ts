@@ -3,6 +3,7 @@ import type { Protocol } from '../protocols/protocol.ts';
 
 export type UpstreamEndpoint = {
   url: string;
+  /** Built for one call (the gateway adds its trace headers to them). */
   headers: Headers;
   /** The wire format the upstream speaks. */
   protocol: Protocol;
