@@ -11,6 +11,7 @@ import { parseSseStream, type SseMessage } from '../../src/core/sse.ts';
 import type { StreamEvent } from '../../src/core/stream-events.ts';
 import { transcodeAll } from '../../src/core/transcoder.ts';
 import { loadFixtureBytes, streamOfPieces } from '../fixtures/load-fixture.ts';
+import { cutAt } from '../support/chunking.ts';
 import { protocolOfFixture, protocolsByName } from './convert.ts';
 
 const fixtures = (['openai-chat', 'anthropic-messages'] as const).flatMap((folder) =>
@@ -18,17 +19,6 @@ const fixtures = (['openai-chat', 'anthropic-messages'] as const).flatMap((folde
     .filter((file) => file.endsWith('.sse'))
     .map((file) => `${folder}/${file}`),
 );
-
-function cutAt(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const cuts = [...new Set(positions)].sort((left, right) => left - right);
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    if (cut > start) pieces.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  return pieces;
-}
 
 async function readAll(stream: ReadableStream<SseMessage>): Promise<SseMessage[]> {
   const messages: SseMessage[] = [];

@@ -20,9 +20,9 @@ import { transcodeAll } from '../../src/core/transcoder.ts';
 import { anthropicMessagesProtocol } from '../../src/protocols/anthropic-messages/index.ts';
 import { openAiChatProtocol } from '../../src/protocols/openai-chat/index.ts';
 import type { ProtocolName } from '../../src/protocols/protocol.ts';
-import { concatBytes } from '../support/chunking.ts';
+import { concatBytes, cutAt } from '../support/chunking.ts';
 import { streamOfPieces } from '../fixtures/load-fixture.ts';
-import { cutAt, cutsOf, hostileStream, validStream, type GeneratedStream } from './sse-streams.ts';
+import { cutsOf, hostileStream, validStream, type GeneratedStream } from './sse-streams.ts';
 
 const runs = Number(process.env.LESSLLM_FUZZ_RUNS ?? 2000) / 4;
 const testTimeoutMs = 60_000;

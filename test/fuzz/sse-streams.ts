@@ -146,17 +146,6 @@ export function cutsOf(length: number): fc.Arbitrary<number[]> {
   return fc.oneof({ weight: 4, arbitrary: anywhere }, { weight: 1, arbitrary: fc.constant(Array.from({ length: Math.max(0, length - 1) }, (_, index) => index + 1)) });
 }
 
-export function cutAt(bytes: Uint8Array, positions: number[]): Uint8Array[] {
-  const cuts = [...new Set(positions)].filter((cut) => cut > 0 && cut < bytes.length).sort((left, right) => left - right);
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    if (cut > start) pieces.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  return pieces;
-}
-
 /** Lines no upstream should send, mixed with real ones: the decoder must survive all of them. */
 const hostileLine = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),

@@ -10,6 +10,18 @@ export type Chunking =
   | { kind: 'bytes'; size: number }
   | { kind: 'random'; seed: number; maxSize?: number };
 
+/** The bytes cut at the given positions (repeats and positions outside the bytes ignored), in order. */
+export function cutAt(bytes: Uint8Array, positions: number[]): Uint8Array[] {
+  const cuts = [...new Set(positions)].filter((cut) => cut > 0 && cut < bytes.length).sort((left, right) => left - right);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    if (cut > start) pieces.push(bytes.subarray(start, cut));
+    start = cut;
+  }
+  return pieces;
+}
+
 export function splitBytes(bytes: Uint8Array, chunking: Chunking): Uint8Array[] {
   switch (chunking.kind) {
     case 'whole':
