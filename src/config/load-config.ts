@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { visit, type Document } from 'yaml';
+import { parseYamlWithPositions } from './yaml-document.ts';
 import { defaultConfigYaml } from './default-config.ts';
 import { dirname } from 'node:path';
 import {
@@ -50,23 +51,14 @@ export function defaultConfig(): GatewayConfig {
 }
 
 export function parseConfig(text: string, source: string, environment: Record<string, string | undefined>): GatewayConfig {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return source;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${source}:${line}:${col}`;
-  };
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    throw new ConfigError(`${where(first.pos[0])}: invalid YAML: ${first.message.split('\n')[0]}`);
-  }
+  const { document, where, whereIs, firstError: yamlError } = parseYamlWithPositions(text, source);
+  if (yamlError) throw new ConfigError(`${yamlError.at}: invalid YAML: ${yamlError.message}`);
   substituteEnvironment(document, environment, where);
   const file = document.toJS() as unknown;
   if (file === null || typeof file !== 'object') throw new ConfigError(`${source}: the config must be a mapping`);
 
   const fail = (segments: string[], message: string): never => {
-    throw new ConfigError(`${where(offsetOf(document, segments))}: ${segments.join('.') || '(root)'}: ${message}`);
+    throw new ConfigError(`${whereIs(segments)}: ${segments.join('.') || '(root)'}: ${message}`);
   };
   const providers = (file as { providers?: unknown }).providers;
   if (providers && typeof providers === 'object') {
@@ -83,7 +75,7 @@ export function parseConfig(text: string, source: string, environment: Record<st
   }
   const firstError = configChecker.Errors(file).First();
   if (firstError) fail(firstError.path.split('/').filter(Boolean), describe(firstError));
-  return normalise(file as ConfigFile, source, (segments) => where(offsetOf(document, segments)));
+  return normalise(file as ConfigFile, source, whereIs);
 }
 
 /** `${NAME}` and `${NAME:-fallback}` in any string value, replaced in place before validation. */
@@ -103,17 +95,6 @@ function substituteEnvironment(
       });
     },
   });
-}
-
-function offsetOf(document: Document, segments: string[]): number | undefined {
-  // Walk up until a node exists: a missing key is reported at its parent.
-  for (let length = segments.length; length >= 0; length--) {
-    const path = segments.slice(0, length).map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-    const node = length === 0 ? document.contents : document.getIn(path, true);
-    if (node && typeof node === 'object' && 'range' in node && node.range) return (node.range as [number])[0];
-    if (isScalar(node) && node.range) return node.range[0];
-  }
-  return undefined;
 }
 
 /** A TypeBox error in words, with the value that was found — except where that value may be a secret. */

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlWithPositions } from '../config/yaml-document.ts';
 import { keyFileSchema, type AuthSection, type GatewayKeyEntry, type KeyFile, type KeyLimitsEntry } from './config-schema.ts';
 import { hashKey, hexToBytes, minimumKeyLength } from './key-material.ts';
 
@@ -47,40 +47,21 @@ function readKeyFile(path: string, readFile: ReadTextFile): ConfiguredKey[] {
     const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
     throw new KeyConfigError(`${path}: cannot read the key file (auth.key_file): ${reason}`);
   }
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return path;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${path}:${line}:${col}`;
-  };
-  if (document.errors.length > 0) {
-    const first = document.errors[0];
-    throw new KeyConfigError(`${where(first.pos[0])}: invalid YAML in the key file: ${first.message.split('\n')[0]}`);
-  }
+  const { document, whereIs, firstError } = parseYamlWithPositions(text, path);
+  if (firstError) throw new KeyConfigError(`${firstError.at}: invalid YAML in the key file: ${firstError.message}`);
   const content: unknown = document.toJS();
   const schemaError = Value.Errors(keyFileSchema, content).First();
   if (schemaError) {
     const segments = schemaError.path.split('/').filter(Boolean);
     // Never echo the value: in a key file it may well be a key.
-    throw new KeyConfigError(`${where(offsetOf(document, segments))}: ${segments.join('.') || '(root)'}: ${schemaError.message.toLowerCase()}`);
+    throw new KeyConfigError(`${whereIs(segments)}: ${segments.join('.') || '(root)'}: ${schemaError.message.toLowerCase()}`);
   }
   const entries = (content as KeyFile).keys;
   if (entries.length === 0) {
     // An empty file must not silently switch authentication off.
     throw new KeyConfigError(`${path}: the key file lists no keys (remove auth.key_file to run without authentication)`);
   }
-  return entries.map((entry, index) => configuredKey(entry, `${where(offsetOf(document, ['keys', String(index)]))}: keys.${index}`));
-}
-
-function offsetOf(document: ReturnType<typeof parseDocument>, segments: string[]): number | undefined {
-  // A missing field is reported at the nearest node that exists.
-  for (let length = segments.length; length >= 0; length--) {
-    const path = segments.slice(0, length).map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-    const node = (length === 0 ? document.contents : document.getIn(path, true)) as { range?: [number] } | null | undefined;
-    if (node && typeof node === 'object' && node.range) return node.range[0];
-  }
-  return undefined;
+  return entries.map((entry, index) => configuredKey(entry, `${whereIs(['keys', String(index)])}: keys.${index}`));
 }
 
 function configuredKey(entry: GatewayKeyEntry, origin: string): ConfiguredKey {
