@@ -29,6 +29,15 @@ fi
 count() { grep -hoE "$1" "$logs"/$2.log 2>/dev/null | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
 passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count 'passed \([0-9]+ steps\)' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
 failed=$(( $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
+# CI shows only the tail of the output: name every failed test here, in each runner's words.
+if [ "$failed" -ne 0 ]; then
+  echo "══ failed tests"
+  grep -hE '^\(fail\) ' "$logs"/bun.log 2>/dev/null | sed 's/^/bun: /'
+  sed -n '/FAILURES/,$p' "$logs"/deno.log 2>/dev/null | grep -E ' => ' | sed 's/^/deno: /'
+  for runner in node compiled; do
+    sed -n '/✖ failing tests:/,$p' "$logs"/$runner.log 2>/dev/null | grep -E '^ *✖ ' | grep -v 'failing tests:' | sed "s/^ */$runner: /"
+  done
+fi
 rm -rf "$logs"
 [ "$failed" -eq 0 ] || status=1
 echo "lessllm: $passed passed, $failed failed"
