@@ -5,12 +5,11 @@ import type { LogRow } from './row.ts';
 export interface LogStore {
   /** Creates or updates the table (idempotent; safe when several gateways start at once). */
   migrate(): Promise<void>;
-  insert(rows: LogRow[]): Promise<void>;
   /**
-   * For a synchronous driver (node:sqlite), the most rows one insert may take: it holds the event loop
-   * for its whole duration, so the writer inserts in slices of this size with a turn of the loop between.
+   * All rows or none (one transaction). A synchronous driver (node:sqlite) must let the event loop turn
+   * while it writes a large batch.
    */
-  readonly maxRowsPerInsert?: number;
+  insert(rows: LogRow[]): Promise<void>;
   /** Newest first. */
   latest(limit: number): Promise<LogRow[]>;
   close(): Promise<void>;

@@ -100,15 +100,10 @@ export class LogWriter {
   }
 
   private async drain(): Promise<void> {
-    for (let slice = 0; this.queue.length > 0; slice++) {
-      let batch = this.queue.slice(0, this.options.batchSize);
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.options.batchSize);
       try {
         const store = await this.readyStore();
-        if (store.maxRowsPerInsert !== undefined) {
-          // A synchronous driver: a slice at a time, letting the calls in flight run in between.
-          if (batch.length > store.maxRowsPerInsert) batch = batch.slice(0, store.maxRowsPerInsert);
-          if (slice > 0) await nextTurn();
-        }
         await store.insert(batch);
       } catch (error) {
         this.failedAttempts++;
@@ -174,5 +169,3 @@ function describeDatabase(options: LogTableOptions): string {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
