@@ -51,9 +51,12 @@ export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<I
     handlers.onFinish({ cancelled, bytes, chunks, processingMs });
   };
 
+  let output: RelayOutput;
+
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const output: RelayOutput = {
+    start(controller) {
+      // One output for the whole stream (not one per chunk): the controller never changes.
+      output = {
         enqueue(chunk) {
           bytes += chunk.byteLength;
           chunks++;
@@ -64,6 +67,8 @@ export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<I
           output.enqueue(encoder.encode(text));
         },
       };
+    },
+    async pull(controller) {
       // A pull must enqueue something or end the stream, or the stream waits forever for the next
       // pull: inputs that produce no output (pings, block stops) are consumed in this loop.
       wroteSomething = false;
@@ -71,6 +76,7 @@ export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<I
         let result: Awaited<ReturnType<typeof reader.read>>;
         try {
           result = await reader.read();
+          reader.chunkArrived?.();
         } catch (error) {
           if (finished) return;
           const startedAt = performance.now();
