@@ -4,7 +4,7 @@
  * observer and an observer must never throw into the gateway: telemetry cannot slow or break traffic.
  */
 import type { CanonicalRequest } from './canonical-request.ts';
-import type { GatewayError } from './gateway-error.ts';
+import type { ErrorKind, GatewayError } from './gateway-error.ts';
 import type { StreamEvent } from './stream-events.ts';
 
 export type ClientProtocolName = 'openai-chat' | 'anthropic-messages';
@@ -110,11 +110,24 @@ export interface CallTrace {
   end(result: CallEnd): void;
 }
 
+/**
+ * A request answered with an error before any call began: no key or a wrong one, a limit, a body that
+ * does not parse or validate, an unknown model or path, shutdown. It has no span or log row (a flood of
+ * them must stay cheap); it is counted.
+ */
+export type Refusal = {
+  /** The API the request was addressed to; undefined for a path that belongs to neither. */
+  clientProtocol: ClientProtocolName | undefined;
+  status: number;
+  errorType: ErrorKind;
+};
+
 export interface CallObserver {
   startCall(start: CallStart): CallTrace;
+  refused(refusal: Refusal): void;
 }
 
 const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
 
 /** What the gateway uses when telemetry is off. */
-export const noopObserver: CallObserver = { startCall: () => noopTrace };
+export const noopObserver: CallObserver = { startCall: () => noopTrace, refused() {} };

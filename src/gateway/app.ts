@@ -12,7 +12,7 @@ import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { createChatEndpoint } from './chat-endpoint.ts';
 import { createCountTokensEndpoint } from './count-tokens-endpoint.ts';
-import { errorResponse, jsonResponse } from './http-headers.ts';
+import { errorResponse, jsonResponse, refusalResponse } from './http-headers.ts';
 import { McpBridge } from '../providers/mcp-bridge/index.ts';
 import { createModelsEndpoint } from './models-endpoint.ts';
 import { Router } from './router.ts';
@@ -58,8 +58,8 @@ export function createApp(options: AppOptions) {
   const dependencies = { config, router, observer, mcpBridge, admission, registry, redact };
   const chatCompletions = createChatEndpoint(openAiChatProtocol, dependencies);
   const messages = createChatEndpoint(anthropicMessagesProtocol, dependencies);
-  const countTokens = createCountTokensEndpoint(config, router);
-  const models = createModelsEndpoint(router);
+  const countTokens = createCountTokensEndpoint(config, router, observer);
+  const models = createModelsEndpoint(router, observer);
   const clientAddressOf = options.clientAddressOf ?? (() => undefined);
   const raw = { parse: 'none' } as const;
   const protocolOf = (request: Request) =>
@@ -67,7 +67,7 @@ export function createApp(options: AppOptions) {
   /** Runs an endpoint for callers with a valid gateway key; others get a 401 in their protocol's shape. */
   const withKey = (request: Request, protocol: Protocol, handle: (key: GatewayKey) => Response | Promise<Response>) => {
     const key = admission.authenticate(request.headers);
-    return key instanceof GatewayError ? errorResponse(protocol, key) : handle(key);
+    return key instanceof GatewayError ? refusalResponse(observer, protocol, key) : handle(key);
   };
 
   return new Elysia({ adapter: options.elysiaAdapter as never })
@@ -86,10 +86,10 @@ export function createApp(options: AppOptions) {
       // Unknown paths and methods, answered like the API the client speaks (OpenAI's shape by default).
       const protocol = protocolOf(request);
       const path = new URL(request.url).pathname;
-      const error =
-        code === 'NOT_FOUND'
-          ? new GatewayError('not_found', `Unknown request URL: ${request.method} ${path}.`)
-          : new GatewayError('api_error', 'The gateway failed to handle this request.');
-      return errorResponse(protocol, error);
+      if (code === 'NOT_FOUND') {
+        // A path of neither API (a scanner, a typo): counted without a protocol.
+        return refusalResponse(observer, protocol, new GatewayError('not_found', `Unknown request URL: ${request.method} ${path}.`), null);
+      }
+      return errorResponse(protocol, new GatewayError('api_error', 'The gateway failed to handle this request.'));
     });
 }

@@ -18,7 +18,7 @@ import { failCall, type CallContext } from './call-context.ts';
 import { CallDeadlines, timeoutsOf } from './call-deadlines.ts';
 import type { CallRegistry } from './call-registry.ts';
 import { answerConverted, convertedPlan } from './converted-route.ts';
-import { errorResponse, headersWithoutSecrets } from './http-headers.ts';
+import { headersWithoutSecrets, refusalResponse } from './http-headers.ts';
 import { runLocal, type LocalAnswer } from './local-route.ts';
 import { answerPassthrough, passthroughPlan } from './passthrough-route.ts';
 import { readJsonBody } from './read-json-body.ts';
@@ -42,27 +42,28 @@ export type ChatEndpointDependencies = {
 
 export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatEndpointDependencies) {
   const { config, router, observer, mcpBridge, admission, registry, redact } = dependencies;
-  const answerError = (error: GatewayError) => errorResponse(clientProtocol, error);
+  const clientProtocolName = clientProtocol.name as ClientProtocolName;
+  const refuse = (error: GatewayError) => refusalResponse(observer, clientProtocol, error);
 
   return async function handleChat(incoming: Request, clientAddress: string | undefined): Promise<Response> {
     const startEpochMs = Date.now();
     const startedAt = performance.now();
-    if (registry.draining) return answerError(registry.refusal());
+    if (registry.draining) return refuse(registry.refusal());
     // The key first: a caller without one learns nothing else (not even whether its body parses).
     const key = admission.authenticate(incoming.headers);
-    if (key instanceof GatewayError) return answerError(key);
+    if (key instanceof GatewayError) return refuse(key);
     let parsed;
     try {
       parsed = await readJsonBody(incoming, config.server.maxBodyBytes);
     } catch (error) {
-      return answerError(toGatewayError(error));
+      return refuse(toGatewayError(error));
     }
     const invalid = clientProtocol.validateRequest(parsed.body);
-    if (invalid) return answerError(invalid);
+    if (invalid) return refuse(invalid);
 
     const requestedModel = parsed.body.model as string;
     const route = router.resolve(requestedModel);
-    if (!route) return answerError(unknownModel(requestedModel));
+    if (!route) return refuse(unknownModel(requestedModel));
     const anthropicClientHeaders = clientProtocol.name === 'anthropic-messages' ? incoming.headers : undefined;
     const first = route.targets[0];
     const firstEndpoint = upstreamEndpointOf(first.provider, anthropicClientHeaders);
@@ -75,19 +76,19 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       try {
         canonicalRequest();
       } catch (error) {
-        return answerError(toGatewayError(error));
+        return refuse(toGatewayError(error));
       }
     }
 
     const stream = parsed.body.stream === true;
     const admitted = admission.admit(key, requestedModel, parsed.body, stream);
-    if (admitted instanceof GatewayError) return answerError(admitted);
+    if (admitted instanceof GatewayError) return refuse(admitted);
     const meter = key.limits.tokensPerMinute > 0 ? new UsageMeter(parsed.raw.length) : undefined;
 
     const trace = observer.startCall({
       startEpochMs,
       startMonotonicMs: startedAt,
-      clientProtocol: clientProtocol.name as ClientProtocolName,
+      clientProtocol: clientProtocolName,
       upstreamProtocol: firstEndpoint?.protocol.name,
       routeKind: firstKind,
       providerName: first.provider.name,

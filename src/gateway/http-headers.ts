@@ -1,3 +1,4 @@
+import type { CallObserver, ClientProtocolName } from '../core/call-observer.ts';
 import type { GatewayError } from '../core/gateway-error.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 /** Which headers cross the gateway, in each direction, and which never reach telemetry. */
@@ -19,6 +20,21 @@ export function headersWithoutSecrets(headers: Headers): Record<string, string> 
 export function errorResponse(protocol: Protocol, error: GatewayError): Response {
   const encoded = protocol.encodeError(error);
   return jsonResponse(encoded.status, encoded.body, encoded.headers);
+}
+
+/**
+ * The error answer to a request that never became a call (no key, a limit, a bad body, an unknown model
+ * or path, shutdown): counted as refused, since it has no span or log row. `api` is the API the path
+ * belongs to (by default the protocol the answer is shaped in); null for a path of neither.
+ */
+export function refusalResponse(
+  observer: CallObserver,
+  protocol: Protocol,
+  error: GatewayError,
+  api: ClientProtocolName | null = protocol.name as ClientProtocolName,
+): Response {
+  observer.refused({ clientProtocol: api ?? undefined, status: error.status, errorType: error.kind });
+  return errorResponse(protocol, error);
 }
 
 export function jsonResponse(status: number, body: unknown, headers?: Headers): Response {

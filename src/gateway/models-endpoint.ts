@@ -5,14 +5,15 @@
  */
 import { anthropicMessagesProtocol } from '../protocols/anthropic-messages/index.ts';
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
-import { errorResponse, jsonResponse } from './http-headers.ts';
+import type { CallObserver } from '../core/call-observer.ts';
+import { jsonResponse, refusalResponse } from './http-headers.ts';
 import { unknownModel, type Router } from './router.ts';
 import type { GatewayKey } from '../security/gateway-keys.ts';
 
 /** Routes carry no creation date; a fixed one keeps responses stable. */
 const listedSince = new Date('2026-01-01T00:00:00Z');
 
-export function createModelsEndpoint(router: Router) {
+export function createModelsEndpoint(router: Router, observer: CallObserver) {
   const isAnthropicClient = (incoming: Request) => incoming.headers.has('anthropic-version');
 
   const toOpenAi = (id: string, owner: string) => ({ id, object: 'model', created: Math.floor(listedSince.getTime() / 1000), owned_by: owner });
@@ -32,7 +33,7 @@ export function createModelsEndpoint(router: Router) {
       const route = key.allowsModel(id) ? router.resolve(id) : undefined;
       if (!route) {
         const protocol = isAnthropicClient(incoming) ? anthropicMessagesProtocol : openAiChatProtocol;
-        return errorResponse(protocol, unknownModel(id));
+        return refusalResponse(observer, protocol, unknownModel(id));
       }
       return jsonResponse(200, isAnthropicClient(incoming) ? toAnthropic(id) : toOpenAi(id, route.targets[0].provider.name));
     },

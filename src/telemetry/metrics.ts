@@ -4,11 +4,13 @@
  * id, a key or a user, which would make a new time series per request.
  */
 import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
-import type { CallStart } from '../core/call-observer.ts';
+import type { CallStart, Refusal } from '../core/call-observer.ts';
 import type { CallSummary } from './call-summary.ts';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_LESSLLM_CLIENT_PROTOCOL,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
@@ -18,6 +20,7 @@ import {
   GEN_AI_TOKEN_TYPE_INPUT,
   GEN_AI_TOKEN_TYPE_OUTPUT,
   histogramDefinitions,
+  METRIC_LESSLLM_REQUESTS_REFUSED,
   METRIC_LESSLLM_STREAMS_ACTIVE,
   METRIC_LESSLLM_TELEMETRY_DROPPED,
   type HistogramDefinition,
@@ -31,6 +34,7 @@ export type CallMetrics = {
   streamStarted(start: CallStart): void;
   streamEnded(start: CallStart): void;
   record(summary: CallSummary): void;
+  refused(refusal: Refusal): void;
   dropped(kind: DroppedKind, count: number): void;
 };
 
@@ -51,6 +55,12 @@ export function createCallMetrics(meter: Meter): CallMetrics {
   const dropped: Counter = meter.createCounter(METRIC_LESSLLM_TELEMETRY_DROPPED, {
     unit: '{item}',
     description: 'Telemetry lessllm could not deliver (spans, metric pushes, log rows), by lessllm.dropped.kind.',
+  });
+  // By status, error type and protocol only: the model, the path and the key are the caller's to choose,
+  // and a scan with random ones must not create a time series per request.
+  const refused: Counter = meter.createCounter(METRIC_LESSLLM_REQUESTS_REFUSED, {
+    unit: '{request}',
+    description: 'Requests answered with an error before a call began (key, limits, invalid body, unknown model or path, shutdown).',
   });
   const droppedAttributes = new Map<DroppedKind, Attributes>();
   // Every kind starts at 0: Prometheus's increase() cannot see a counter's first appearance at N, so
@@ -82,6 +92,11 @@ export function createCallMetrics(meter: Meter): CallMetrics {
       if (succeeded && summary.ttftMs !== undefined) timeToFirstToken.record(summary.ttftMs / 1000, attributes);
       if (succeeded && summary.tpotMs !== undefined) timePerOutputToken.record(summary.tpotMs / 1000, attributes);
       if (succeeded && summary.outputTokensPerSecond !== undefined) tokensPerSecond.record(summary.outputTokensPerSecond, attributes);
+    },
+    refused(refusal) {
+      const attributes: Attributes = { [ATTR_HTTP_RESPONSE_STATUS_CODE]: refusal.status, [ATTR_ERROR_TYPE]: refusal.errorType };
+      if (refusal.clientProtocol !== undefined) attributes[ATTR_LESSLLM_CLIENT_PROTOCOL] = refusal.clientProtocol;
+      refused.add(1, attributes);
     },
     dropped(kind, count) {
       let attributes = droppedAttributes.get(kind);

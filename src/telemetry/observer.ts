@@ -56,6 +56,13 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
         return inertTrace;
       }
     },
+    refused(refusal) {
+      try {
+        parts.metrics?.refused(refusal);
+      } catch (error) {
+        failed(error);
+      }
+    },
     finishPending() {
       for (const recorder of [...pending]) recorder.finishNow();
     },

@@ -112,6 +112,7 @@ export const METRIC_LESSLLM_OUTPUT_TOKENS_PER_SECOND = 'lessllm.output_tokens_pe
 export const METRIC_LESSLLM_GATEWAY_OVERHEAD = 'lessllm.gateway.overhead';
 export const METRIC_LESSLLM_STREAMS_ACTIVE = 'lessllm.streams.active';
 export const METRIC_LESSLLM_TELEMETRY_DROPPED = 'lessllm.telemetry.dropped';
+export const METRIC_LESSLLM_REQUESTS_REFUSED = 'lessllm.requests.refused';
 /** Label of lessllm.telemetry.dropped: what was dropped (see DroppedKind). */
 export const ATTR_LESSLLM_DROPPED_KIND = 'lessllm.dropped.kind';
 

@@ -21,6 +21,7 @@ import { get, post } from '../support/clients.ts';
 import { gatewayCommand, RunningGateway } from '../support/gateway.ts';
 import { answerWith } from '../support/test-upstream.ts';
 import { readLogRows } from '../faults/support/log-rows.ts';
+import { parsePrometheusText, samplesOf, type Sample } from '../telemetry/support/prometheus-text.ts';
 import { newTrace, upstreamProviders, useObservedGateway, UPSTREAM_ANTHROPIC_KEY, UPSTREAM_OPENAI_KEY } from '../faults/support/observed-gateway.ts';
 import { McpDesk } from '../mcp/support/mcp-desk.ts';
 import { nextRequest } from '../mcp/support/bridge-setup.ts';
@@ -444,6 +445,42 @@ describe('gateway keys and per-key limits (a gateway with keys)', () => {
     const exported = setup.receiver.everything() + JSON.stringify(await readLogRows(setup.databasePath));
     assert.ok(!exported.includes(keyPrefix), 'no gateway key in spans or log rows');
     assert.ok(!gateway.log.includes(keyPrefix), 'no gateway key in the gateway output');
+  });
+
+  it('counts every refused request in lessllm_requests_refused_total by status, error type and API, never by key, model or path', async () => {
+    const { gateway } = setup;
+    const refused = 'lessllm_requests_refused_total';
+    const countsNow = async () => parsePrometheusText((await get(gateway, '/metrics')).text);
+    const counted = (samples: Sample[], status: number, errorType: string, api: string | undefined) =>
+      samplesOf(samples, refused, { http_response_status_code: String(status), error_type: errorType })
+        .filter((sample) => sample.labels.lessllm_client_protocol === api)
+        .reduce((sum, sample) => sum + sample.value, 0);
+    const anthropicHeaders = { 'anthropic-version': '2023-06-01' };
+    const scannedModel = 'gpt-scan-5e1d9c';
+    const before = await countsNow();
+
+    assert.equal((await post(gateway, '/v1/chat/completions', { model: scannedModel, messages: userMessage('Hi') })).status, 401);
+    assert.equal((await post(gateway, '/v1/messages', { model: anthropicModel, max_tokens: 5, messages: userMessage('Hi') }, { ...anthropicHeaders, 'x-api-key': wrongKey })).status, 401);
+    assert.equal((await get(gateway, '/v1/models')).status, 401);
+    const gptOnly = { authorization: `Bearer ${keys.gptOnly}` };
+    assert.equal((await post(gateway, '/v1/chat/completions', { model: anthropicModel, messages: userMessage('Hi') }, gptOnly)).status, 403);
+    const alpha = { authorization: `Bearer ${keys.alpha}` };
+    assert.equal((await post(gateway, '/v1/chat/completions', { model: 'no-route-7d1e', messages: userMessage('Hi') }, alpha)).status, 404);
+    assert.equal((await post(gateway, '/v1/chat/completions', { model: openAiModel, messages: 'Hi' }, alpha)).status, 400);
+    assert.equal((await post(gateway, '/v1/messages/count_tokens', { model: 'no-route-7d1e', messages: userMessage('Hi') }, { ...anthropicHeaders, 'x-api-key': keys.alpha })).status, 404);
+    assert.equal((await get(gateway, '/v1/scan-me-3f9a')).status, 404);
+
+    const after = await countsNow();
+    const delta = (status: number, errorType: string, api: string | undefined) => counted(after, status, errorType, api) - counted(before, status, errorType, api);
+    assert.equal(delta(401, 'authentication', 'openai-chat'), 2, 'chat without a key, and the model list');
+    assert.equal(delta(401, 'authentication', 'anthropic-messages'), 1);
+    assert.equal(delta(403, 'permission', 'openai-chat'), 1);
+    assert.equal(delta(404, 'not_found', 'openai-chat'), 1);
+    assert.equal(delta(404, 'not_found', 'anthropic-messages'), 1, 'count_tokens for an unknown model');
+    assert.equal(delta(400, 'invalid_request', 'openai-chat'), 1);
+    assert.equal(delta(404, 'not_found', undefined), 1, 'a path of neither API');
+    const exposed = samplesOf(after, refused).map((sample) => JSON.stringify(sample.labels)).join('\n');
+    for (const secretOrChoice of [keyPrefix, scannedModel, 'no-route-7d1e', 'scan-me-3f9a']) assert.ok(!exposed.includes(secretOrChoice), `${secretOrChoice} in ${exposed}`);
   });
 
   it('guards the MCP endpoint with the same keys: 401 without one or with a wrong one; an MCP client with a key answers calls', async () => {
