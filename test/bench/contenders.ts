@@ -10,7 +10,7 @@ import { freePort, startChild, type ChildHandle } from './processes.ts';
 import { anthropicBody, openAiBody, type Scenario } from './scenarios.ts';
 import type { Wire } from './upstream-answers.ts';
 
-export type ContenderId = 'direct' | 'floor' | 'lessllm' | 'lessllm-off' | 'portkey' | 'lessllm-uncapped';
+export type ContenderId = 'direct' | 'floor' | 'floor-js' | 'lessllm' | 'lessllm-off' | 'portkey' | 'lessllm-uncapped';
 
 export type HttpCall = { url: string; headers: Record<string, string>; body: string; clientWire: Wire };
 
@@ -73,24 +73,22 @@ export function directContender(upstream: ChildHandle): Contender {
   return { id: 'direct', label: 'direct', process: undefined, call: (scenario) => nativeCall(upstream.url, scenario), notes: [nativeNote] };
 }
 
-export async function startFloor(paths: Paths, upstream: ChildHandle): Promise<Contender> {
+/** The floor; with `readsChunks`, the floor whose response body passes every chunk through JavaScript. */
+export async function startFloor(paths: Paths, upstream: ChildHandle, readsChunks = false): Promise<Contender> {
+  const id = readsChunks ? 'floor-js' : 'floor';
   const process = await startChild({
-    name: 'floor',
+    name: id,
     command: paths.bun,
     args: ['test/bench/floor-proxy.ts'],
     cwd: paths.root,
     // Bun's fetch holds at most 256 requests in flight unless told otherwise; the floor must not be the bottleneck.
-    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment }),
+    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment, ...(readsChunks ? { BENCH_FLOOR_READS_CHUNKS: '1' } : {}) }),
     readyPrefix: 'floor listening on ',
     timeoutMs: startTimeoutMs,
   });
-  return {
-    id: 'floor',
-    label: 'floor',
-    process,
-    call: (scenario) => nativeCall(process.url, scenario),
-    notes: [nativeNote, 'bare Bun.serve + fetch forwarder, BUN_CONFIG_MAX_HTTP_REQUESTS=65535'],
-  };
+  const notes = [nativeNote, 'bare Bun.serve + fetch forwarder, BUN_CONFIG_MAX_HTTP_REQUESTS=65535'];
+  if (readsChunks) notes.push('the floor, but each response chunk is read and enqueued by a JavaScript ReadableStream (no parsing); streaming scenarios only');
+  return { id, label: readsChunks ? 'floor, chunks via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
 }
 
 export type LessllmVariant = { id: 'lessllm' | 'lessllm-off' | 'lessllm-uncapped'; telemetry: boolean; extraEnv?: Record<string, string>; label?: string };

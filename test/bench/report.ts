@@ -72,8 +72,11 @@ function failureNotes<Run>(byContender: Partial<Record<ContenderId, Measured<Run
 }
 
 /** The contenders of the per-scenario tables: everyone but the open-streams-only variants. */
-function tableContenders(results: BenchResults) {
-  return results.contenders.filter((contender) => contender.openStreamsOnly !== true);
+/** The rows of a table: a reference measured in some throughput scenarios only appears where it was measured. */
+function tableContenders(results: BenchResults, measuredIn?: Partial<Record<ContenderId, unknown>>) {
+  return results.contenders.filter(
+    (contender) => contender.openStreamsOnly !== true && (contender.throughputOnly !== true || measuredIn?.[contender.id] !== undefined),
+  );
 }
 
 function labelOf(results: BenchResults, id: ContenderId): string {
@@ -84,7 +87,7 @@ function throughputTable(results: BenchResults, scenarioId: ScenarioId, title: s
   const byContender = results.throughput[scenarioId]!;
   const floor = byContender.floor?.median;
   const peer = byContender.portkey?.median;
-  const rows = tableContenders(results).map((contender) => {
+  const rows = tableContenders(results, byContender).map((contender) => {
     const measured = byContender[contender.id];
     const run = measured?.median;
     if (run === undefined) return [contender.label, measured?.failure ? 'FAILED' : 'not run', dash, dash, dash, dash, dash, dash, dash, dash];

@@ -37,7 +37,9 @@ import { throughputScenarios } from './scenarios.ts';
 import { runBounded, wrkAvailable } from './wrk.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const allContenders: ContenderId[] = ['direct', 'floor', 'lessllm', 'lessllm-off', 'portkey'];
+const allContenders: ContenderId[] = ['direct', 'floor', 'floor-js', 'lessllm', 'lessllm-off', 'portkey'];
+/** Measured in the streaming throughput scenarios of the full mode only: a reference, not a contender. */
+const streamingReference: ContenderId = 'floor-js';
 const launchedAt = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - launchedAt) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
@@ -59,7 +61,11 @@ function makePlan(argv: string[]): Plan {
     wrkSeconds: quick ? 1 : 4,
     throughput: throughputScenarios.map((scenario) => ({
       scenario,
-      contenders: quick && scenario.id !== 'json' && scenario.id !== 'stream20' ? withoutOff : everyone,
+      contenders: quick
+        ? scenario.id !== 'json' && scenario.id !== 'stream20'
+          ? withoutOff
+          : everyone.filter((id) => id !== streamingReference)
+        : everyone.filter((id) => scenario.stream || id !== streamingReference),
     })),
     openLoop: { rate: 1000, seconds: quick ? 1 : 6 },
     paced: { seconds: quick ? 0.6 : 4, concurrency: 8 },
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
     const wanted = new Set(plan.throughput.flatMap((entry) => entry.contenders));
     const starters: [ContenderId, () => Promise<Contender>][] = [
       ['floor', () => startFloor(paths, upstream)],
+      ['floor-js', () => startFloor(paths, upstream, true)],
       ['lessllm', () => startLessllm(paths, upstream, { id: 'lessllm', telemetry: true })],
       ['lessllm-off', () => startLessllm(paths, upstream, { id: 'lessllm-off', telemetry: false })],
       ['portkey', () => startPortkey(paths, upstream)],
@@ -102,7 +109,16 @@ async function main(): Promise<void> {
         const outcome = started[index];
         if (outcome.status === 'fulfilled') {
           contenders.push(outcome.value);
-          infos.push({ id, label: outcome.value.label, notes: outcome.value.notes, pid: outcome.value.process?.pid, unavailable: undefined, probeFailures: {}, peakRssMb: Number.NaN });
+          infos.push({
+            id,
+            label: outcome.value.label,
+            notes: outcome.value.notes,
+            pid: outcome.value.process?.pid,
+            unavailable: undefined,
+            probeFailures: {},
+            peakRssMb: Number.NaN,
+            throughputOnly: id === streamingReference,
+          });
         } else {
           const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
           infos.push({ id, label: id, notes: [], pid: undefined, unavailable: reason.slice(0, 300), probeFailures: {}, peakRssMb: Number.NaN });
@@ -124,9 +140,10 @@ async function main(): Promise<void> {
     log('bench: closed-loop throughput (wrk)');
     const throughput = await throughputPhase(contenders, plan, probeFailures, temporaryDirectory, log);
     log(`bench: open loop at ${plan.openLoop.rate} req/s`);
-    const { openLoop, overhead } = await openLoopPhase(contenders, plan, probeFailures, log);
+    const latencyContenders = contenders.filter((contender) => contender.id !== streamingReference);
+    const { openLoop, overhead } = await openLoopPhase(latencyContenders, plan, probeFailures, log);
     log('bench: paced streams (TTFT, per-chunk delay)');
-    const paced = await pacedPhase(contenders, plan, probeFailures, log);
+    const paced = await pacedPhase(latencyContenders, plan, probeFailures, log);
     for (const info of infos) if (info.pid !== undefined) info.peakRssMb = memoryOf(info.pid).peakRssMb;
     log(`bench: ${plan.openStreams.streams} open streams`);
     const startUncapped = async () => {
