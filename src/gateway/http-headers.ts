@@ -33,8 +33,10 @@ export function refusalResponse(
   error: GatewayError,
   api: ClientProtocolName | null = protocol.name as ClientProtocolName,
 ): Response {
-  observer.refused({ clientProtocol: api ?? undefined, status: error.status, errorType: error.kind });
-  return errorResponse(protocol, error);
+  const encoded = protocol.encodeError(error);
+  // The status the client gets (a protocol may map it: 503 overloaded is 529 for Anthropic clients).
+  observer.refused({ clientProtocol: api ?? undefined, status: encoded.status, errorType: error.kind });
+  return jsonResponse(encoded.status, encoded.body, encoded.headers);
 }
 
 export function jsonResponse(status: number, body: unknown, headers?: Headers): Response {
