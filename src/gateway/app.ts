@@ -53,8 +53,14 @@ export function createApp(options: AppOptions) {
   const registry = options.registry ?? new CallRegistry();
   const upstreamKeys = [...config.providers.values()].flatMap((provider) => ('apiKey' in provider && provider.apiKey ? [provider.apiKey] : []));
   const redact = (text: string) => redactSecrets(text, upstreamKeys);
-  // MCP clients answering bridged calls are callers too: with gateway keys, they need one.
-  const mcpBridge = new McpBridge(admission.keys.enabled ? { authorize: (request) => admission.keys.authenticate(request.headers) !== undefined } : {});
+  // MCP clients answering bridged calls are callers too: with gateway keys, they need one (refusals are
+  // counted without a protocol: MCP is neither chat API).
+  const authorizeMcp = (request: Request) => {
+    const known = admission.keys.authenticate(request.headers) !== undefined;
+    if (!known) observer.refused({ clientProtocol: undefined, status: 401, errorType: 'authentication' });
+    return known;
+  };
+  const mcpBridge = new McpBridge(admission.keys.enabled ? { authorize: authorizeMcp } : {});
   const dependencies = { config, router, observer, mcpBridge, admission, registry, redact };
   const chatCompletions = createChatEndpoint(openAiChatProtocol, dependencies);
   const messages = createChatEndpoint(anthropicMessagesProtocol, dependencies);

@@ -483,12 +483,18 @@ describe('gateway keys and per-key limits (a gateway with keys)', () => {
     for (const secretOrChoice of [keyPrefix, scannedModel, 'no-route-7d1e', 'scan-me-3f9a']) assert.ok(!exposed.includes(secretOrChoice), `${secretOrChoice} in ${exposed}`);
   });
 
-  it('guards the MCP endpoint with the same keys: 401 without one or with a wrong one; an MCP client with a key answers calls', async () => {
+  it('guards the MCP endpoint with the same keys: 401 without one or with a wrong one (counted as refused); an MCP client with a key answers calls', async () => {
     const { gateway } = setup;
     await assert.rejects(McpDesk.connect(gateway.url), /401|Unauthorized/, 'no key');
     await assert.rejects(McpDesk.connect(gateway.url, { authorization: `Bearer ${wrongKey}` }), /401|Unauthorized/, 'a wrong key');
+    const refusedCount = async () =>
+      samplesOf(parsePrometheusText((await get(gateway, '/metrics')).text), 'lessllm_requests_refused_total', { http_response_status_code: '401' })
+        .filter((sample) => sample.labels.lessllm_client_protocol === undefined)
+        .reduce((sum, sample) => sum + sample.value, 0);
+    const countedBefore = await refusedCount();
     const refused = await post(gateway, '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { accept: 'application/json, text/event-stream' });
     assert.equal(refused.status, 401);
+    assert.equal((await refusedCount()) - countedBefore, 1, 'counted as refused, without a protocol');
 
     const desk = await McpDesk.connect(gateway.url, { 'x-api-key': keys.fromFile });
     try {
