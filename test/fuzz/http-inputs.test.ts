@@ -17,7 +17,16 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ANTHROPIC_MODEL, MOCK_MODEL, OPENAI_MODEL, PROVIDER_ANTHROPIC_KEY, PROVIDER_OPENAI_KEY, useEndToEnd } from '../support/e2e-setup.ts';
+import {
+  ANTHROPIC_MODEL,
+  MOCK_MODEL,
+  OPENAI_MODEL,
+  PROVIDER_ANTHROPIC_KEY,
+  PROVIDER_OPENAI_KEY,
+  standardConfig,
+  useEndToEnd,
+  type EndToEnd,
+} from '../support/e2e-setup.ts';
 import {
   describeRequest,
   hostileChatRequest,
@@ -44,9 +53,8 @@ const statuses = new Map<number, number>();
 /** A word of one repeated letter: different letters per test, because the tokenizer caches words it has seen. */
 const longWord = (letter: string) => letter.repeat(200_000);
 
-describe('fuzzing the HTTP surface with hostile requests', () => {
-  const setup = useEndToEnd();
-
+/** Sends hostile requests to the gateway of `setup`, a batch at a time, and judges every answer. */
+function fuzzRunner(setup: EndToEnd) {
   async function send(request: HostileRequest): Promise<Outcome | undefined> {
     try {
       new Headers(request.headers);
@@ -97,6 +105,13 @@ describe('fuzzing the HTTP surface with hostile requests', () => {
       },
     );
   }
+
+  return { sendAll, fuzz };
+}
+
+describe('fuzzing the HTTP surface with hostile requests', () => {
+  const setup = useEndToEnd();
+  const { sendAll, fuzz } = fuzzRunner(setup);
 
   for (const api of ['openai', 'anthropic'] as const) {
     const path = api === 'openai' ? '/v1/chat/completions' : '/v1/messages';
@@ -161,6 +176,56 @@ describe('fuzzing the HTTP surface with hostile requests', () => {
       const bytes = new TextEncoder().encode(JSON.stringify(body));
       const request = printableRequest({ method: 'POST', path, headers: { 'content-type': 'application/json' }, label: 'one long word', body: bytes });
       await sendAll([request], (outcome) => assert.equal(outcome.status, 200, outcome.text.slice(0, 300)));
+    });
+  }
+});
+
+/** The key of the gateway with keys; the fuzzer sends it in either header, a wrong one, or none. */
+const gatewayKey = 'lk-fuzz-3b9d1f7a5c2e4860';
+const keyForms = ['bearer', 'x-api-key', 'wrong key', 'no key'] as const;
+type KeyForm = (typeof keyForms)[number];
+
+/** The request with its own credential headers replaced by the given form of the gateway key. */
+function withKey(request: HostileRequest, form: KeyForm): HostileRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name.toLowerCase() !== 'authorization' && name.toLowerCase() !== 'x-api-key') headers[name] = value;
+  }
+  if (form === 'bearer') headers.authorization = `Bearer ${gatewayKey}`;
+  else if (form === 'x-api-key') headers['x-api-key'] = gatewayKey;
+  else if (form === 'wrong key') headers.authorization = 'Bearer lk-fuzz-wrong-000000000000';
+  return { ...request, headers, label: `${request.label} [${form}]` };
+}
+
+function carriesKey(request: HostileRequest): boolean {
+  return Object.values(request.headers).some((value) => value === gatewayKey || value === `Bearer ${gatewayKey}`);
+}
+
+// The same hostile requests at a gateway with keys: the key is checked before the body is read, so
+// without it every request gets the same 401 in its API's shape; with it (in either header), the
+// properties of a gateway without keys hold.
+describe('fuzzing a gateway with keys', () => {
+  const setup = useEndToEnd((upstream) => ({ ...standardConfig(upstream), auth: { keys: [{ name: 'fuzz', key: gatewayKey }] } }));
+  const { fuzz } = fuzzRunner(setup);
+
+  for (const api of ['openai', 'anthropic'] as const) {
+    const path = api === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+    it(`POST ${path}: 401 in ${api} shape without the key or with a wrong one; with it, no 5xx and well-formed answers`, { timeout: fuzzTestTimeoutMs }, async () => {
+      const requests = fc.tuple(fc.oneof(hostileChatRequest(api), hostileStreamingRequest(api)), fc.constantFrom(...keyForms)).map(([request, form]) => withKey(request, form));
+      let answeredWithKey = 0;
+      let refusedWithoutKey = 0;
+      await fuzz(requests, runsPerEndpoint / 2, (outcome) => {
+        if (carriesKey(outcome.request)) {
+          if (outcome.status >= 200 && outcome.status < 300) answeredWithKey++;
+          return judgeChat(api, outcome);
+        }
+        if (refusedByHttpServer(outcome)) return;
+        assert.equal(outcome.status, 401, 'a request without the key');
+        assertErrorShape(api, outcome);
+        refusedWithoutKey++;
+      });
+      // Both halves of the property were exercised.
+      assert.ok(answeredWithKey > 0 && refusedWithoutKey > 0, `${answeredWithKey} answered with the key, ${refusedWithoutKey} refused without`);
     });
   }
 });
