@@ -8,7 +8,7 @@ import { countTokens } from 'gpt-tokenizer';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { anthropicClient, openAiClient } from '../support/clients.ts';
+import { anthropicClient, openAiClient, rejectionOf } from '../support/clients.ts';
 import { MOCK_MODEL, useEndToEnd } from '../support/e2e-setup.ts';
 import { assertWellFormedAnthropicStream } from '../support/stream-checks.ts';
 
@@ -25,15 +25,6 @@ const expectedArguments = [
   { city: 'mock', days: 1 },
   { timezone: 'UTC' },
 ];
-
-async function caught(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected the SDK to raise, but the call succeeded');
-}
 
 describe('the mock provider', () => {
   const setup = useEndToEnd();
@@ -128,8 +119,8 @@ describe('the mock provider', () => {
         const client = openAiClient(setup.gateway);
         const request = { model: MOCK_MODEL, messages: [{ role: 'user' as const, content: `mock:error=${status}` }] };
         for (const error of [
-          await caught(() => client.chat.completions.create(request)),
-          await caught(() => client.chat.completions.stream(request).finalChatCompletion()),
+          await rejectionOf(client.chat.completions.create(request)),
+          await rejectionOf(client.chat.completions.stream(request).finalChatCompletion()),
         ]) {
           assert.ok(error instanceof errorClass, `${String(error)}`);
           assert.ok(statuses.includes((error as InstanceType<typeof OpenAI.APIError>).status ?? 0));
@@ -146,12 +137,14 @@ describe('the mock provider', () => {
       });
       let deltas = 0;
       let finished = false;
-      const error = await caught(async () => {
-        for await (const chunk of stream) {
-          if (chunk.choices[0]?.delta.content) deltas += 1;
-          if (chunk.choices[0]?.finish_reason) finished = true;
-        }
-      });
+      const error = await rejectionOf(
+        (async () => {
+          for await (const chunk of stream) {
+            if (chunk.choices[0]?.delta.content) deltas += 1;
+            if (chunk.choices[0]?.finish_reason) finished = true;
+          }
+        })(),
+      );
       assert.ok(error instanceof OpenAI.APIError, String(error));
       assert.ok(deltas > 0, 'some tokens came before the error');
       assert.equal(finished, false);
@@ -240,7 +233,7 @@ describe('the mock provider', () => {
       it(`fails with mock:error=${status} as the SDK's error for ${statuses.join(' or ')}, streaming and not`, async () => {
         const client = anthropicClient(setup.gateway);
         const request = { model: MOCK_MODEL, max_tokens: 50, messages: [{ role: 'user' as const, content: `mock:error=${status}` }] };
-        for (const error of [await caught(() => client.messages.create(request)), await caught(() => client.messages.stream(request).finalMessage())]) {
+        for (const error of [await rejectionOf(client.messages.create(request)), await rejectionOf(client.messages.stream(request).finalMessage())]) {
           const actualStatus = (error as InstanceType<typeof Anthropic.APIError>).status ?? 0;
           assert.ok(statuses.includes(actualStatus), `status ${actualStatus}`);
           assert.ok(error instanceof anthropicErrorClasses[actualStatus], `${String(error)}`);
@@ -255,7 +248,7 @@ describe('the mock provider', () => {
       const types: string[] = [];
       stream.on('text', (delta) => (text += delta));
       stream.on('streamEvent', (event) => types.push(event.type));
-      const error = await caught(() => stream.finalMessage());
+      const error = await rejectionOf(stream.finalMessage());
       assert.ok(error instanceof Anthropic.APIError, String(error));
       assert.equal((error as InstanceType<typeof Anthropic.APIError>).type, 'overloaded_error');
       assert.ok(text.length > 0, 'some tokens came before the error');

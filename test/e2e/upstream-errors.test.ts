@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { loadFixtureBytes } from '../fixtures/load-fixture.ts';
-import { anthropicClient, openAiClient, post } from '../support/clients.ts';
+import { anthropicClient, openAiClient, post, rejectionOf } from '../support/clients.ts';
+import type { RunningGateway } from '../support/gateway.ts';
 import { useEndToEnd } from '../support/e2e-setup.ts';
 import { routesForAnthropicClient, routesForOpenAiClient, upstreamPath, type Route } from '../support/routes.ts';
 import { answerWith, type ScriptedResponse } from '../support/test-upstream.ts';
@@ -67,13 +68,31 @@ function anthropicErrorClass(status: number): ErrorClass {
   return classes[status] ?? Anthropic.InternalServerError;
 }
 
-async function caught(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected the SDK to raise, but the call succeeded');
+/** Streams a completion through the OpenAI SDK until it raises: the text and finish reasons before, and the error. */
+async function openAiStreamUntilError(gateway: RunningGateway, model: string) {
+  const stream = await openAiClient(gateway).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true });
+  let text = '';
+  const finishReasons: string[] = [];
+  const error = await rejectionOf(
+    (async () => {
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.choices[0]?.finish_reason) finishReasons.push(chunk.choices[0].finish_reason);
+      }
+    })(),
+  );
+  return { text, finishReasons, error };
+}
+
+/** Streams a message through the Anthropic SDK until it raises: the text and event types before, and the error. */
+async function anthropicStreamUntilError(gateway: RunningGateway, model: string) {
+  const stream = anthropicClient(gateway).messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+  let text = '';
+  const eventTypes: string[] = [];
+  stream.on('text', (delta) => (text += delta));
+  stream.on('streamEvent', (event) => eventTypes.push(event.type));
+  const error = await rejectionOf(stream.finalMessage());
+  return { text, eventTypes, error };
 }
 
 describe('upstream errors through the gateway', () => {
@@ -87,9 +106,7 @@ describe('upstream errors through the gateway', () => {
             setup.upstream.enqueue(upstreamError(route, status));
             const client = openAiClient(setup.gateway);
             const request = { model: route.model, messages: [{ role: 'user' as const, content: 'hi' }] };
-            const error = await caught(() =>
-              streaming ? client.chat.completions.stream(request).finalChatCompletion() : client.chat.completions.create(request),
-            );
+            const error = await rejectionOf(streaming ? client.chat.completions.stream(request).finalChatCompletion() : client.chat.completions.create(request));
             assert.ok(error instanceof OpenAI.APIError, `not an APIError: ${String(error)}`);
             const allowed = acceptableStatuses('openai', route, status);
             assert.ok(allowed.includes(error.status ?? 0), `status ${error.status}, expected one of ${allowed}`);
@@ -122,19 +139,7 @@ describe('upstream errors through the gateway', () => {
       it('raises an in-band upstream error after some tokens, never a normal finish', async () => {
         const type = route.upstream === 'anthropic' ? 'overloaded_error' : 'server_error';
         setup.upstream.enqueue(answerWith({ model: route.model, text: ['Partial', ' answer'], inBandError: { type, message: 'Overloaded mid-way' } }));
-        const stream = await openAiClient(setup.gateway).chat.completions.create({
-          model: route.model,
-          messages: [{ role: 'user', content: 'hi' }],
-          stream: true,
-        });
-        let text = '';
-        const finishReasons: string[] = [];
-        const error = await caught(async () => {
-          for await (const chunk of stream) {
-            text += chunk.choices[0]?.delta.content ?? '';
-            if (chunk.choices[0]?.finish_reason) finishReasons.push(chunk.choices[0].finish_reason);
-          }
-        });
+        const { text, finishReasons, error } = await openAiStreamUntilError(setup.gateway, route.model);
         assert.ok(error instanceof OpenAI.APIError, `not an APIError: ${String(error)}`);
         assert.match(error.message, /Overloaded mid-way/);
         assert.equal(text, 'Partial answer');
@@ -146,15 +151,7 @@ describe('upstream errors through the gateway', () => {
           const firstEvents = route.upstream === 'anthropic' ? 5 : 3;
           // A pause before the reset lets the text already sent reach the gateway first, as on a real network.
           setup.upstream.enqueue(answerWith(cutOffScript(route), { onlyFirstEvents: firstEvents, then: ending, delayMs: ending === 'reset' ? 20 : 0 }));
-          const stream = await openAiClient(setup.gateway).chat.completions.create({
-            model: route.model,
-            messages: [{ role: 'user', content: 'hi' }],
-            stream: true,
-          });
-          let text = '';
-          const error = await caught(async () => {
-            for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-          });
+          const { text, error } = await openAiStreamUntilError(setup.gateway, route.model);
           assert.ok(error instanceof OpenAI.APIError, `an in-band error in OpenAI's shape, not ${String(error)}`);
           assert.ok(text.startsWith('Partial'), `text before the cut: ${JSON.stringify(text)}`);
         });
@@ -162,15 +159,7 @@ describe('upstream errors through the gateway', () => {
 
       it('raises when the recorded upstream stream stops in the middle of an event', async () => {
         setup.upstream.enqueue({ path: upstreamPath(route), sse: await loadFixtureBytes(`${fixtureFolder(route)}/truncated.sse`) });
-        const stream = await openAiClient(setup.gateway).chat.completions.create({
-          model: route.model,
-          messages: [{ role: 'user', content: 'hi' }],
-          stream: true,
-        });
-        let text = '';
-        const error = await caught(async () => {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-        });
+        const { text, error } = await openAiStreamUntilError(setup.gateway, route.model);
         assert.ok(error instanceof OpenAI.APIError, `an in-band error in OpenAI's shape, not ${String(error)}`);
         assert.ok(text.length > 0, 'the text before the cut was delivered');
       });
@@ -185,7 +174,7 @@ describe('upstream errors through the gateway', () => {
             setup.upstream.enqueue(upstreamError(route, status));
             const client = anthropicClient(setup.gateway);
             const request = { model: route.model, max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
-            const error = await caught(() => (streaming ? client.messages.stream(request).finalMessage() : client.messages.create(request)));
+            const error = await rejectionOf(streaming ? client.messages.stream(request).finalMessage() : client.messages.create(request));
             assert.ok(error instanceof Anthropic.APIError, `not an APIError: ${String(error)}`);
             const allowed = acceptableStatuses('anthropic', route, status);
             assert.ok(allowed.includes(error.status ?? 0), `status ${error.status}, expected one of ${allowed}`);
@@ -220,12 +209,7 @@ describe('upstream errors through the gateway', () => {
       it('raises an in-band upstream error after some tokens, never a normal finish', async () => {
         const type = route.upstream === 'anthropic' ? 'overloaded_error' : 'server_error';
         setup.upstream.enqueue(answerWith({ model: route.model, text: ['Partial', ' answer'], inBandError: { type, message: 'Overloaded mid-way' } }));
-        const stream = anthropicClient(setup.gateway).messages.stream({ model: route.model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
-        let text = '';
-        const eventTypes: string[] = [];
-        stream.on('text', (delta) => (text += delta));
-        stream.on('streamEvent', (event) => eventTypes.push(event.type));
-        const error = await caught(() => stream.finalMessage());
+        const { text, eventTypes, error } = await anthropicStreamUntilError(setup.gateway, route.model);
         assert.ok(error instanceof Anthropic.APIError, `not an APIError: ${String(error)}`);
         assert.match(error.message, /Overloaded mid-way/);
         if (route.upstream === 'anthropic') assert.equal(error.type, 'overloaded_error');
@@ -237,10 +221,7 @@ describe('upstream errors through the gateway', () => {
         it(`raises when the upstream stream is cut off (${ending === 'end' ? 'connection closed cleanly' : 'connection reset'})`, async () => {
           const firstEvents = route.upstream === 'anthropic' ? 5 : 3;
           setup.upstream.enqueue(answerWith(cutOffScript(route), { onlyFirstEvents: firstEvents, then: ending, delayMs: ending === 'reset' ? 20 : 0 }));
-          const stream = anthropicClient(setup.gateway).messages.stream({ model: route.model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
-          let text = '';
-          stream.on('text', (delta) => (text += delta));
-          const error = await caught(() => stream.finalMessage());
+          const { text, error } = await anthropicStreamUntilError(setup.gateway, route.model);
           assert.ok(error instanceof Anthropic.APIError, `an in-band error in Anthropic's shape, not ${String(error)}`);
           assert.ok(text.startsWith('Partial'), `text before the cut: ${JSON.stringify(text)}`);
         });
@@ -248,10 +229,7 @@ describe('upstream errors through the gateway', () => {
 
       it('raises when the recorded upstream stream stops in the middle of an event', async () => {
         setup.upstream.enqueue({ path: upstreamPath(route), sse: await loadFixtureBytes(`${fixtureFolder(route)}/truncated.sse`) });
-        const stream = anthropicClient(setup.gateway).messages.stream({ model: route.model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
-        let text = '';
-        stream.on('text', (delta) => (text += delta));
-        const error = await caught(() => stream.finalMessage());
+        const { text, error } = await anthropicStreamUntilError(setup.gateway, route.model);
         assert.ok(error instanceof Anthropic.APIError, `an in-band error in Anthropic's shape, not ${String(error)}`);
         assert.ok(text.length > 0, 'the text before the cut was delivered');
       });

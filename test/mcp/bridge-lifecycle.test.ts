@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { DESK_MODEL, eventually, nextRequest, QUICK_MODEL, rejectionOf, STALL_MODEL, useBridge } from './support/bridge-setup.ts';
+import { DESK_MODEL, eventually, nextRequest, QUICK_MODEL, STALL_MODEL, useBridge } from './support/bridge-setup.ts';
+import { rejectionOf } from '../support/clients.ts';
 import type { RequestView } from './support/mcp-desk.ts';
 
 const lastUserText = (request: RequestView) => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import { DESK_MODEL, nextRequest, rejectionOf, useBridge } from './support/bridge-setup.ts';
+import { DESK_MODEL, nextRequest, useBridge } from './support/bridge-setup.ts';
+import { rejectionOf } from '../support/clients.ts';
 
 const weatherTool: OpenAI.ChatCompletionTool = {
   type: 'function',

@@ -17,7 +17,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { hashKey } from '../../src/security/key-material.ts';
-import { get, post } from '../support/clients.ts';
+import { get, post, rejectionOf } from '../support/clients.ts';
 import { gatewayCommand, RunningGateway } from '../support/gateway.ts';
 import { answerWith } from '../support/test-upstream.ts';
 import { readLogRows } from '../faults/support/log-rows.ts';
@@ -636,13 +636,3 @@ async function collectOpenAiStream(client: OpenAI, request: OpenAI.ChatCompletio
   return text;
 }
 
-/** The error a promise rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<any> {
-  try {
-    const value = await promise;
-    assert.fail(`expected an error, got ${JSON.stringify(value)?.slice(0, 200)}`);
-  } catch (error) {
-    if (error instanceof assert.AssertionError) throw error;
-    return error;
-  }
-}

@@ -3,6 +3,7 @@
  * headers, malformed requests). Retries are off: a test must see the first answer, not a retried one.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { CLIENT_KEY } from './e2e-setup.ts';
 import type { RunningGateway } from './gateway.ts';
@@ -56,3 +57,15 @@ async function readRaw(response: Response): Promise<RawResponse> {
 export const anthropicHeaders = { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' };
 /** Headers an OpenAI client sends. */
 export const openAiHeaders = { authorization: `Bearer ${CLIENT_KEY}` };
+
+/**
+ * The error a promise rejects with; fails the test when it resolves. Call it as soon as the promise
+ * exists: its handler is attached at once, so a rejection before the test awaits it is never reported as
+ * unhandled. Typed `any` because tests read the SDK error's own fields (status, headers, type).
+ */
+export function rejectionOf(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)?.slice(0, 200)}`),
+    (error: unknown) => error,
+  );
+}

@@ -96,15 +96,3 @@ export async function nextRequest(desk: McpDesk, lastUserText: string): Promise<
   return request;
 }
 
-/**
- * The error a promise rejects with; throws if it resolves. Call it as soon as the promise exists: its
- * handler is attached at once, so a rejection before the test gets to it does not count as unhandled.
- */
-export function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)?.slice(0, 200)}`);
-    },
-    (error: unknown) => error,
-  );
-}
