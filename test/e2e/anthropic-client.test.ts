@@ -10,7 +10,7 @@ import { anthropicClient } from '../support/clients.ts';
 import { useEndToEnd } from '../support/e2e-setup.ts';
 import { routesForAnthropicClient } from '../support/routes.ts';
 import { assertWellFormedAnthropicStream } from '../support/stream-checks.ts';
-import { answerWith } from '../support/test-upstream.ts';
+import { answerWith, awkwardDeliveries, multiByteText } from '../support/test-upstream.ts';
 import type { AnswerScript } from '../support/upstream-answers.ts';
 
 const question: Anthropic.MessageParam[] = [{ role: 'user', content: 'Say hello' }];
@@ -207,21 +207,13 @@ describe('Anthropic SDK through the gateway', () => {
         }
       });
 
-      const chunkings = [
-        { label: 'one byte per write', delivery: { chunking: { kind: 'bytes', size: 1 } } },
-        { label: 'three bytes per write', delivery: { chunking: { kind: 'bytes', size: 3 } } },
-        { label: 'seven bytes per write, CRLF line ends', delivery: { chunking: { kind: 'bytes', size: 7 }, crlf: true } },
-        { label: 'random writes (seed 7)', delivery: { chunking: { kind: 'random', seed: 7, maxSize: 40 } } },
-        { label: 'random writes (seed 99), CRLF line ends', delivery: { chunking: { kind: 'random', seed: 99, maxSize: 17 }, crlf: true } },
-      ] as const;
-      for (const { label, delivery } of chunkings) {
+      for (const { label, delivery } of awkwardDeliveries) {
         it(`keeps multi-byte characters whole when the upstream stream arrives in ${label}`, async () => {
-          const text = ['Grüße ', '日本語の', 'テキスト ', '🌍🚀', ' done'];
-          setup.upstream.enqueue(answerWith({ model: route.model, text }, { ...delivery, delayMs: 1 }));
+          setup.upstream.enqueue(answerWith({ model: route.model, text: multiByteText }, { ...delivery, delayMs: 1 }));
           const message = await anthropicClient(setup.gateway)
             .messages.stream({ model: route.model, max_tokens: 100, messages: question })
             .finalMessage();
-          assert.equal(message.content[0].type === 'text' && message.content[0].text, text.join(''));
+          assert.equal(message.content[0].type === 'text' && message.content[0].text, multiByteText.join(''));
           assert.equal(message.stop_reason, 'end_turn');
         });
       }

@@ -9,7 +9,7 @@ import type OpenAI from 'openai';
 import { openAiClient } from '../support/clients.ts';
 import { useEndToEnd } from '../support/e2e-setup.ts';
 import { routesForOpenAiClient } from '../support/routes.ts';
-import { answerWith } from '../support/test-upstream.ts';
+import { answerWith, awkwardDeliveries, multiByteText } from '../support/test-upstream.ts';
 import type { AnswerScript } from '../support/upstream-answers.ts';
 
 const question: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello' }];
@@ -220,21 +220,13 @@ describe('OpenAI SDK through the gateway', () => {
         }
       });
 
-      const chunkings = [
-        { label: 'one byte per write', delivery: { chunking: { kind: 'bytes', size: 1 } } },
-        { label: 'three bytes per write', delivery: { chunking: { kind: 'bytes', size: 3 } } },
-        { label: 'seven bytes per write, CRLF line ends', delivery: { chunking: { kind: 'bytes', size: 7 }, crlf: true } },
-        { label: 'random writes (seed 7)', delivery: { chunking: { kind: 'random', seed: 7, maxSize: 40 } } },
-        { label: 'random writes (seed 99), CRLF line ends', delivery: { chunking: { kind: 'random', seed: 99, maxSize: 17 }, crlf: true } },
-      ] as const;
-      for (const { label, delivery } of chunkings) {
+      for (const { label, delivery } of awkwardDeliveries) {
         it(`keeps multi-byte characters whole when the upstream stream arrives in ${label}`, async () => {
-          const text = ['Grüße ', '日本語の', 'テキスト ', '🌍🚀', ' done'];
-          setup.upstream.enqueue(answerWith({ model: route.model, text }, { ...delivery, delayMs: 1 }));
+          setup.upstream.enqueue(answerWith({ model: route.model, text: multiByteText }, { ...delivery, delayMs: 1 }));
           const completion = await openAiClient(setup.gateway)
             .chat.completions.stream({ model: route.model, messages: question })
             .finalChatCompletion();
-          assert.equal(completion.choices[0].message.content, text.join(''));
+          assert.equal(completion.choices[0].message.content, multiByteText.join(''));
           assert.equal(completion.choices[0].finish_reason, 'stop');
         });
       }

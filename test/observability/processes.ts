@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 export { freePort } from '../support/loopback.ts';
+export { settlesWithin } from '../support/gateway.ts';
 
 export function findProgram(name: string, extraFolders: string[] = []): string | undefined {
   const folders = [...(process.env.PATH ?? '').split(delimiter), ...extraFolders];
@@ -31,13 +32,3 @@ export async function waitFor(what: string, limitMs: number, check: () => Promis
   throw new Error(`gave up waiting for ${what} after ${limitMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
 
-/** True when the promise settles within the time; the timer never holds the process open. */
-export async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), milliseconds)));
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

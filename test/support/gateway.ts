@@ -161,7 +161,7 @@ function printOutput(reason: string, output: string): void {
 }
 
 /** True when the promise settles within the time; the timer is cleared so it never holds the process. */
-async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
+export async function settlesWithin(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolveTimeout) => (timer = setTimeout(() => resolveTimeout(false), milliseconds)));
   try {

@@ -209,6 +209,21 @@ function bodyOf(scripted: ScriptedResponse): { bytes: Uint8Array; contentType: s
  * Anthropic by path, SSE when `stream: true` (with the usage chunk only when the request asked for it,
  * as OpenAI does), JSON otherwise. `delivery` sets chunking, pacing and how the response ends.
  */
+/**
+ * Deliveries that cut a stream where parsers break: every byte, odd sizes that split UTF-8 code points
+ * and CRLF pairs, seeded random cuts. Used with `multiByteText` by the SDK client suites.
+ */
+export const awkwardDeliveries = [
+  { label: 'one byte per write', delivery: { chunking: { kind: 'bytes', size: 1 } } },
+  { label: 'three bytes per write', delivery: { chunking: { kind: 'bytes', size: 3 } } },
+  { label: 'seven bytes per write, CRLF line ends', delivery: { chunking: { kind: 'bytes', size: 7 }, crlf: true } },
+  { label: 'random writes (seed 7)', delivery: { chunking: { kind: 'random', seed: 7, maxSize: 40 } } },
+  { label: 'random writes (seed 99), CRLF line ends', delivery: { chunking: { kind: 'random', seed: 99, maxSize: 17 }, crlf: true } },
+] as const;
+
+/** Text pieces whose characters take 2, 3 and 4 bytes in UTF-8: any byte-level cut splits some of them. */
+export const multiByteText = ['Grüße ', '日本語の', 'テキスト ', '🌍🚀', ' done'];
+
 export function answerWith(
   script: AnswerScript,
   delivery: Pick<ScriptedResponse, 'chunking' | 'delayMs' | 'then' | 'headers'> & {
