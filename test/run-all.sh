@@ -15,8 +15,11 @@ run() { # name, command...
   [ "$code" -eq 0 ] || { echo "══ $name failed (exit $code)"; status=1; }
 }
 
+# Types once, with tsc, for every runtime: deno test would otherwise type-check again each time a test
+# starts a worker thread (the SQLite log writer), half a second each.
+run typecheck "$bin/tsc" --noEmit
 run bun "$bin/bun" test
-NO_COLOR=1 run deno "$bin/deno" test -A --quiet
+NO_COLOR=1 run deno "$bin/deno" test -A --quiet --no-check
 run node "$bin/node" --test 'src/**/*.test.ts' 'test/**/*.test.ts'
 run build "$bin/bun" run build
 if [ -x dist/lessllm ]; then
@@ -28,10 +31,11 @@ fi
 # Sum what each runner reported, in its own words.
 count() { grep -hoE "$1" "$logs"/$2.log 2>/dev/null | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
 passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count 'passed \([0-9]+ steps\)' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
-failed=$(( $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
+failed=$(( $(grep -c 'error TS' "$logs"/typecheck.log) + $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
 # CI shows only the tail of the output: name every failed test here, in each runner's words.
 if [ "$failed" -ne 0 ]; then
   echo "══ failed tests"
+  grep -h 'error TS' "$logs"/typecheck.log 2>/dev/null | sed 's/^/typecheck: /'
   grep -hE '^\(fail\) ' "$logs"/bun.log 2>/dev/null | sed 's/^/bun: /'
   sed -n '/FAILURES/,$p' "$logs"/deno.log 2>/dev/null | grep -E ' => ' | sed 's/^/deno: /'
   for runner in node compiled; do

@@ -5,10 +5,7 @@ import type { LogRow } from './row.ts';
 export interface LogStore {
   /** Creates or updates the table (idempotent; safe when several gateways start at once). */
   migrate(): Promise<void>;
-  /**
-   * All rows or none (one transaction). A synchronous driver (node:sqlite) must let the event loop turn
-   * while it writes a large batch.
-   */
+  /** All rows or none (one transaction), without blocking the event loop while the database works. */
   insert(rows: LogRow[]): Promise<void>;
   /** Newest first. */
   latest(limit: number): Promise<LogRow[]>;

@@ -3,7 +3,7 @@
  * `flushIntervalMs` (sooner once a batch is full). A call only ever pushes onto the queue, so a slow,
  * locked or unreachable database never slows a stream. When the queue is full new rows are dropped and
  * counted; a batch that fails is retried, and dropped (counted) after a few failures. Each kind of
- * trouble is logged once until writing works again.
+ * trouble is logged once until writing works again (a full queue: until the queue has caught up).
  */
 import type { LogTableOptions } from '../options.ts';
 import type { LogStore } from './log-store.ts';
@@ -117,8 +117,11 @@ export class LogWriter {
       }
       this.queue.splice(0, batch.length);
       this.failedAttempts = 0;
-      this.warned.clear();
+      this.warned.delete('open');
+      this.warned.delete('write');
     }
+    // A full queue is reported again only once it has caught up: under a sustained overload, once.
+    this.warned.delete('queue');
   }
 
   private async readyStore(): Promise<LogStore> {
