@@ -1,7 +1,7 @@
 /**
  * The log table on SQLite (node:sqlite, built into Bun, Deno and Node 22.13+: no native addon, and it
  * works inside `bun build --compile`, unlike `bun:sqlite`). Rows are written by a thread of their own
- * (sqlite-worker.ts, through sqlite-thread.ts): here each row only becomes its list of SQL values.
+ * (sqlite-worker.ts): here each row only becomes its list of SQL values.
  * Reads (`lessllm logs`) are rare and go through drizzle on a connection of the event loop's own.
  *
  * drizzle-orm 0.45 has no node:sqlite driver, so its `sqlite-proxy` driver builds the SQL for reads and
@@ -11,14 +11,17 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { desc, getTableColumns, getTableName, is, SQL, type Column } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
+import { WorkerThread } from '../../runtime/worker-thread.ts';
+import { sqliteLogWorkerUrl } from '../../worker-entries.ts';
 import type { LogStore } from './log-store.ts';
 import type { LogRow } from './row.ts';
 import { callsTable } from './schema.sqlite.ts';
-import { SqliteThread } from './sqlite-thread.ts';
+import type { SqliteRequest, SqliteWorkerData } from './sqlite-worker.ts';
 
 export async function openSqliteStore(path: string): Promise<LogStore> {
   const rowInsert = rowInsertOf();
-  const thread = new SqliteThread({ path, insertSql: rowInsert.sql });
+  const workerData: SqliteWorkerData = { path, insertSql: rowInsert.sql };
+  const thread = new WorkerThread<SqliteRequest>({ entry: sqliteLogWorkerUrl, workerData, name: 'SQLite log' });
   try {
     await thread.request({ kind: 'open' });
   } catch (error) {

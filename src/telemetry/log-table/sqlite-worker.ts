@@ -15,8 +15,9 @@
  * the batch later).
  */
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { assertNever } from '../../core/stream-events.ts';
+import { serveRequests } from '../../runtime/worker-requests.ts';
 import { sqliteMigrations } from './migrations/embedded.ts';
 
 export type SqliteWorkerData = {
@@ -26,18 +27,14 @@ export type SqliteWorkerData = {
 };
 
 export type SqliteRequest =
-  | { id: number; kind: 'open' }
-  | { id: number; kind: 'migrate' }
-  | { id: number; kind: 'insert'; rows: SQLInputValue[][] }
-  | { id: number; kind: 'close' };
-
-export type SqliteReply = { id: number; ok: true } | { id: number; ok: false; message: string };
+  | { kind: 'open' }
+  | { kind: 'migrate' }
+  | { kind: 'insert'; rows: SQLInputValue[][] }
+  | { kind: 'close' };
 
 /** drizzle's own migrations table, so `drizzle-kit migrate` and lessllm agree on what was applied. */
 const migrationsTable = '__drizzle_migrations';
 
-const port = parentPort;
-if (!port) throw new Error('sqlite-worker.ts is the entry of a worker thread (started by sqlite-thread.ts)');
 const { path, insertSql } = workerData as SqliteWorkerData;
 
 // Opened once; when that fails, every request is answered with why (the writer reports it and retries).
@@ -45,15 +42,7 @@ const opening = openDatabase(path);
 opening.catch(() => {});
 let insert: ((rows: SQLInputValue[][]) => void) | undefined;
 
-let previous: Promise<unknown> = Promise.resolve();
-port.on('message', (request: SqliteRequest) => {
-  previous = previous.then(() =>
-    handle(request).then(
-      () => port.postMessage({ id: request.id, ok: true } satisfies SqliteReply),
-      (error: unknown) => port.postMessage({ id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies SqliteReply),
-    ),
-  );
-});
+serveRequests(handle);
 
 async function handle(request: SqliteRequest): Promise<void> {
   const database = await opening;

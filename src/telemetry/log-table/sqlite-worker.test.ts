@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { SqliteThread } from './sqlite-thread.ts';
+import { WorkerThread } from '../../runtime/worker-thread.ts';
+import { sqliteLogWorkerUrl } from '../../worker-entries.ts';
+import type { SqliteRequest } from './sqlite-worker.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'lessllm-sqlite-thread-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
 const insertSql =
   'INSERT INTO "lessllm_calls" ("started_at", "client_protocol", "provider", "provider_type", "route", "requested_model", "upstream_model", "stream", "status", "duration_ms", "overhead_ms", "usage_estimated", "cost_usd", "cost_known", "http_details") VALUES (?, \'openai-chat\', \'p\', \'openai\', \'passthrough\', ?, \'m\', 0, 200, 1, 0.1, 0, 0, 0, \'{}\')';
+
+const sqliteThread = (path: string) => new WorkerThread<SqliteRequest>({ entry: sqliteLogWorkerUrl, workerData: { path, insertSql }, name: 'SQLite log' });
 
 function models(path: string): string[] {
   const database = new DatabaseSync(path, { readOnly: true });
@@ -21,10 +25,10 @@ function models(path: string): string[] {
   }
 }
 
-describe('the SQLite log thread', () => {
+describe('the SQLite log thread (a WorkerThread)', () => {
   it('writes a batch as one transaction: a batch with a bad row leaves nothing behind', async () => {
     const path = join(directory, 'transaction.db');
-    const thread = new SqliteThread({ path, insertSql });
+    const thread = sqliteThread(path);
     try {
       await thread.request({ kind: 'migrate' });
       await thread.request({ kind: 'insert', rows: [[1, 'a'], [2, 'b']] });
@@ -39,7 +43,7 @@ describe('the SQLite log thread', () => {
 
   it('starts again after it stopped, and what it was still doing fails instead of hanging', async () => {
     const path = join(directory, 'restart.db');
-    const thread = new SqliteThread({ path, insertSql });
+    const thread = sqliteThread(path);
     try {
       await thread.request({ kind: 'migrate' });
       await thread.request({ kind: 'insert', rows: [[1, 'before']] });
@@ -63,7 +67,7 @@ describe('the SQLite log thread', () => {
   });
 
   it('answers every request with the reason when the database cannot be opened', async () => {
-    const thread = new SqliteThread({ path: join(directory, 'no-such-directory', 'log.db'), insertSql });
+    const thread = sqliteThread(join(directory, 'no-such-directory', 'log.db'));
     try {
       await assert.rejects(thread.request({ kind: 'open' }), /unable to open/i);
       await assert.rejects(thread.request({ kind: 'insert', rows: [[1, 'x']] }), /unable to open/i);
