@@ -5,3 +5,4 @@
  * them). From a module deeper down, a relative URL would work from source but not in the executable.
  */
 export const sqliteLogWorkerUrl = new URL('./telemetry/log-table/sqlite-worker.ts', import.meta.url);
+export const spanExportWorkerUrl = new URL('./telemetry/span-export-worker.ts', import.meta.url);

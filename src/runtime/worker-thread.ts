@@ -4,6 +4,10 @@
  * executable). This is the event loop's side: each request goes over as a message and comes back as a
  * settled promise, in order; the thread may also send notices of its own (what it dropped, say).
  *
+ * Requests are copied by `postMessage` (structured clone): sending them as JSON text instead was faster
+ * for Bun in isolation (2.5 against 6.2 µs per span record) but made no difference in the gateway
+ * (`bun test/bench/ab.ts`, OTLP export on: 158.3 against 159.7 µs CPU per request).
+ *
  * The thread starts on the first request and again after it stops; whatever it had not answered fails
  * with the reason instead of hanging. It keeps the process alive only while a request waits for its
  * answer. The other side is worker-requests.ts.

@@ -4,9 +4,10 @@
  * start-up time in the single executable. The same code runs on Bun, Deno, Node and in
  * `bun build --compile`.
  *
- * - Traces: a BatchSpanProcessor feeding an OTLP/HTTP exporter when an OTLP endpoint is configured.
- *   Without one, spans are still created (their ids go upstream in `traceparent` and into the log table)
- *   but nothing is exported, and the observer skips building their attributes.
+ * - Traces: when an OTLP endpoint is configured, ended spans go to a thread of their own that batches,
+ *   encodes and sends them (span-export-thread.ts). Without one, spans are still created (their ids go
+ *   upstream in `traceparent` and into the log table) but nothing is exported, and the observer skips
+ *   building their attributes.
  * - Metrics: the Prometheus exporter is a pull reader whose text `metricsText()` returns for
  *   `GET /metrics`; it never opens a port of its own. With an OTLP endpoint, a periodic reader pushes the
  *   same instruments too.
@@ -25,13 +26,11 @@
  * metrics still arrive (its providers are not global; checked on Deno 2.9), but leave OTEL_DENO unset:
  * lessllm already exports everything. createTelemetry warns when it sees OTEL_DENO=true.
  */
-import { ROOT_CONTEXT, type Meter, type Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationType,
@@ -46,18 +45,15 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
-  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  type ReadableSpan,
   type Sampler,
-  type Span,
-  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { SamplerOptions, TelemetryOptions } from './options.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, histogramDefinitions } from './semconv.ts';
 import { assertNever } from '../core/stream-events.ts';
+import { SpanExportThread } from './span-export-thread.ts';
 
 export const instrumentationScope = 'lessllm';
 
@@ -84,10 +80,7 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
 
   const spanProcessors: SpanProcessor[] = [];
   if (options.otlpTraces) {
-    const target = options.otlpTraces;
-    const config = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
-    const exporter = target.protocol === 'http/json' ? new OtlpJsonTraceExporter(config) : new OtlpProtobufTraceExporter(config);
-    spanProcessors.push(new DropCountingSpanProcessor(exporter, options.spanQueueSize, reportDrop));
+    spanProcessors.push(new SpanExportThread({ target: options.otlpTraces, queueSize: options.spanQueueSize, resource, reportDrop }));
   }
   const tracerProvider = new BasicTracerProvider({ resource, sampler: samplerOf(options.sampler), spanProcessors });
 
@@ -150,54 +143,6 @@ function samplerOf(options: SamplerOptions): Sampler {
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.ratio) });
     default:
       return assertNever(options.name);
-  }
-}
-
-/**
- * A BatchSpanProcessor that counts what it loses: spans an export failed for (collector down or too
- * slow), and spans refused because the queue was full. The queue count mirrors the processor's own:
- * a span enters on end and leaves when its batch is handed to the exporter.
- */
-class DropCountingSpanProcessor implements SpanProcessor {
-  private readonly batch: BatchSpanProcessor;
-  private readonly queueSize: number;
-  private readonly reportDrop: DropReport;
-  private queued = 0;
-
-  constructor(exporter: SpanExporter, queueSize: number, reportDrop: DropReport) {
-    this.queueSize = queueSize;
-    this.reportDrop = reportDrop;
-    const counting: SpanExporter = {
-      export: (spans, resultCallback) => {
-        this.queued = Math.max(0, this.queued - spans.length);
-        exporter.export(spans, (result: ExportResult) => {
-          if (result.code !== ExportResultCode.SUCCESS) this.reportDrop('span_export', spans.length);
-          resultCallback(result);
-        });
-      },
-      shutdown: () => exporter.shutdown(),
-      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-    };
-    this.batch = new BatchSpanProcessor(counting, { maxQueueSize: queueSize });
-  }
-
-  onStart(span: Span): void {
-    this.batch.onStart(span, ROOT_CONTEXT);
-  }
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled: the batch processor ignores it too
-    if (this.queued >= this.queueSize) this.reportDrop('span_queue_full', 1);
-    else this.queued++;
-    this.batch.onEnd(span);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.batch.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.batch.shutdown();
   }
 }
 

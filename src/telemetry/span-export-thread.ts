@@ -1,0 +1,93 @@
+/**
+ * The span processor on the event loop when spans are exported: each ended, sampled span becomes a
+ * plain record (span-record.ts), and the records go in batches to the span export thread
+ * (span-export-worker.ts), which batches, encodes and sends them as the SDK does. A batch leaves when
+ * it holds `spansPerMessage` spans or `sendDelayMs` after its first span, whichever comes first.
+ *
+ * Bounded like the SDK's own queue: spans waiting here or on their way to the thread count against
+ * the span queue size, and a span beyond it is dropped and counted (span_queue_full), so a stalled
+ * thread cannot make the gateway hold spans without limit.
+ */
+import type { Context } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { WorkerThread } from '../runtime/worker-thread.ts';
+import { spanExportWorkerUrl } from '../worker-entries.ts';
+import type { OtlpTarget } from './options.ts';
+import type { DropReport } from './sdk.ts';
+import type { SpanDropNotice, SpanExportRequest, SpanExportWorkerData } from './span-export-worker.ts';
+import { spanRecordOf, type SpanRecord } from './span-record.ts';
+
+/** Two calls' worth of spans per message would mean a message per call; this many keeps it rare. */
+const spansPerMessage = 64;
+const sendDelayMs = 20;
+
+export class SpanExportThread implements SpanProcessor {
+  private readonly thread: WorkerThread<SpanExportRequest, void, SpanDropNotice>;
+  private readonly queueSize: number;
+  private readonly reportDrop: DropReport;
+  private buffer: SpanRecord[] = [];
+  private inTransit = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: { target: OtlpTarget; queueSize: number; resource: Resource; reportDrop: DropReport }) {
+    this.queueSize = options.queueSize;
+    this.reportDrop = options.reportDrop;
+    const workerData: SpanExportWorkerData = {
+      target: options.target,
+      queueSize: options.queueSize,
+      resource: { attributes: options.resource.attributes, schemaUrl: options.resource.schemaUrl },
+    };
+    this.thread = new WorkerThread({
+      entry: spanExportWorkerUrl,
+      workerData,
+      name: 'span export',
+      onNotice: (notice) => this.reportDrop(notice.kind, notice.count),
+    });
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled
+    if (this.buffer.length + this.inTransit >= this.queueSize) {
+      this.reportDrop('span_queue_full', 1);
+      return;
+    }
+    this.buffer.push(spanRecordOf(span));
+    if (this.buffer.length >= spansPerMessage) void this.send();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => void this.send(), sendDelayMs);
+      // Spans waiting to be sent must not keep the process alive: shutdown flushes them.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.send();
+    await this.thread.request({ kind: 'flush' }).catch(() => {});
+  }
+
+  async shutdown(): Promise<void> {
+    await this.send();
+    await this.thread.request({ kind: 'shutdown' }).catch(() => {});
+    await this.thread.stop();
+  }
+
+  private async send(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const spans = this.buffer;
+    this.buffer = [];
+    this.inTransit += spans.length;
+    try {
+      await this.thread.request({ kind: 'spans', spans });
+    } catch {
+      // The thread stopped before it had them (it is started again for the next batch).
+      this.reportDrop('span_export', spans.length);
+    } finally {
+      this.inTransit -= spans.length;
+    }
+  }
+}

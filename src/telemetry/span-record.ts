@@ -1,0 +1,96 @@
+/**
+ * An ended span as plain data, to cross from the event loop to the span export thread: the SDK's span
+ * objects hold functions and class instances that `postMessage` cannot copy. `spanRecordOf` runs on the
+ * event loop (cheap: the attribute and event objects are copied as they are), `readableSpanOf` in the
+ * thread, where the OTLP exporter reads the result exactly as it reads a span of its own SDK.
+ */
+import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+
+type ContextRecord = { traceId: string; spanId: string; traceFlags: number; isRemote?: boolean; traceState?: string };
+
+type ScopeRecord = { name: string; version?: string; schemaUrl?: string };
+
+export type SpanRecord = {
+  name: string;
+  kind: SpanKind;
+  context: ContextRecord;
+  parent?: ContextRecord;
+  startTime: HrTime;
+  endTime: HrTime;
+  duration: HrTime;
+  status: SpanStatus;
+  attributes: Attributes;
+  events: TimedEvent[];
+  links: Array<{ context: ContextRecord; attributes?: Attributes; droppedAttributesCount?: number }>;
+  droppedAttributesCount: number;
+  droppedEventsCount: number;
+  droppedLinksCount: number;
+  scope: ScopeRecord;
+};
+
+export function spanRecordOf(span: ReadableSpan): SpanRecord {
+  const record: SpanRecord = {
+    name: span.name,
+    kind: span.kind,
+    context: contextRecordOf(span.spanContext()),
+    startTime: span.startTime,
+    endTime: span.endTime,
+    duration: span.duration,
+    status: span.status,
+    attributes: span.attributes,
+    events: span.events,
+    links: span.links.length === 0 ? [] : span.links.map((link) => ({ ...link, context: contextRecordOf(link.context) })),
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+    scope: span.instrumentationScope,
+  };
+  if (span.parentSpanContext) record.parent = contextRecordOf(span.parentSpanContext);
+  return record;
+}
+
+/**
+ * The span again, for the exporter. The exporter groups spans by resource and scope object identity,
+ * so all spans share `resource`, and scopes are kept in `scopes` by name and version.
+ */
+export function readableSpanOf(record: SpanRecord, resource: Resource, scopes: Map<string, ScopeRecord>): ReadableSpan {
+  const context = spanContextOf(record.context);
+  const scopeKey = `${record.scope.name}\u0000${record.scope.version ?? ''}\u0000${record.scope.schemaUrl ?? ''}`;
+  let scope = scopes.get(scopeKey);
+  if (!scope) scopes.set(scopeKey, (scope = record.scope));
+  return {
+    name: record.name,
+    kind: record.kind,
+    spanContext: () => context,
+    parentSpanContext: record.parent ? spanContextOf(record.parent) : undefined,
+    startTime: record.startTime,
+    endTime: record.endTime,
+    duration: record.duration,
+    ended: true,
+    status: record.status,
+    attributes: record.attributes,
+    events: record.events,
+    links: record.links.map((link): Link => ({ ...link, context: spanContextOf(link.context) })),
+    droppedAttributesCount: record.droppedAttributesCount,
+    droppedEventsCount: record.droppedEventsCount,
+    droppedLinksCount: record.droppedLinksCount,
+    resource,
+    instrumentationScope: scope,
+  };
+}
+
+function contextRecordOf(context: SpanContext): ContextRecord {
+  const record: ContextRecord = { traceId: context.traceId, spanId: context.spanId, traceFlags: context.traceFlags };
+  if (context.isRemote !== undefined) record.isRemote = context.isRemote;
+  const traceState = context.traceState?.serialize();
+  if (traceState) record.traceState = traceState;
+  return record;
+}
+
+function spanContextOf(record: ContextRecord): SpanContext {
+  const { traceState, ...context } = record;
+  return traceState ? { ...context, traceState: new TraceState(traceState) } : context;
+}
