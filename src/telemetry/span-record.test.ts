@@ -40,9 +40,9 @@ function endedSpans(): ReadableSpan[] {
   return ended;
 }
 
-/** What crosses to the thread: a structured clone, as postMessage makes it. */
+/** What crosses to the thread: JSON text (src/runtime/worker-thread.ts). */
 function acrossThreads(records: SpanRecord[]): SpanRecord[] {
-  return structuredClone(records);
+  return JSON.parse(JSON.stringify(records));
 }
 
 describe('span records (spans crossing to the export thread)', () => {
@@ -66,6 +66,7 @@ describe('span records (spans crossing to the export thread)', () => {
     const scopes = new Map();
     const [first, second] = acrossThreads(spans.map(spanRecordOf)).map((record) => readableSpanOf(record, spans[0].resource, scopes));
     assert.equal(first.instrumentationScope, second.instrumentationScope);
-    assert.deepEqual(first.instrumentationScope, { name: 'lessllm', version: '1.2.3', schemaUrl: undefined });
+    assert.equal(first.instrumentationScope.name, 'lessllm');
+    assert.equal(first.instrumentationScope.version, '1.2.3');
   });
 });
