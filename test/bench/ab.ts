@@ -5,18 +5,22 @@
  * request (from /proc, steadier than req/s on a shared machine) and median req/s.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
- *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry off]
+ *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency]
  *
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
- * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row (SQLite log table
- * included). Needs wrk.
+ * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
+ * exported over OTLP to a local sink, SQLite log table; `no-otlp` is the same without an OTLP endpoint.
+ * CPU is the whole gateway process, its threads included. With `--latency`, each round also sends the
+ * first scenario open-loop at 1,000 requests/s to each tree and the table adds the median p50 and p99
+ * latency (as the benchmark's open-loop phase, without the direct baseline). Needs wrk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startLessllm, startUpstream, type Contender, type Paths } from './contenders.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { startLessllm, startOtlpSink, startUpstream, type Contender, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
@@ -25,16 +29,24 @@ import { runWrk } from './wrk.ts';
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2).filter((argument) => argument !== '--'),
   allowPositionals: true,
-  options: { scenarios: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, telemetry: { type: 'string' } },
+  options: {
+    scenarios: { type: 'string' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    telemetry: { type: 'string' },
+    latency: { type: 'boolean' },
+  },
 });
-if (positionals.length !== 2) throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry off]');
+if (positionals.length !== 2) throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency]');
 const trees = positionals.map((tree) => resolve(tree));
 const scenarioIds = (values.scenarios ?? 'json,stream20').split(',');
 const scenarios = throughputScenarios.filter((scenario) => scenarioIds.includes(scenario.id));
 if (scenarios.length !== scenarioIds.length) throw new Error(`unknown scenario in ${scenarioIds.join(',')}`);
 const rounds = Number(values.rounds ?? 5);
 const seconds = Number(values.seconds ?? 3);
-const telemetry = values.telemetry !== 'off';
+const telemetryMode = values.telemetry ?? 'on';
+if (!['on', 'off', 'no-otlp'].includes(telemetryMode)) throw new Error(`--telemetry ${telemetryMode}: on, off or no-otlp`);
+const telemetry = telemetryMode !== 'off';
 /** Lets the log writer flush a round's rows, so their CPU counts in that round. */
 const settleMs = 1200;
 
@@ -46,14 +58,16 @@ const paths = (treeRoot: string): Paths => ({ root: treeRoot, bun: process.execP
 
 try {
   const upstream = await startUpstream(paths(root));
+  const otlpSink = telemetryMode === 'on' ? await startOtlpSink(paths(root)) : undefined;
   // Two contender ids so the two processes keep apart (log files, labels); the label is the tree.
   const gateways: { tree: string; contender: Contender }[] = [];
   for (const [index, tree] of trees.entries()) {
-    const contender = await startLessllm(paths(tree), upstream, { id: index === 0 ? 'lessllm' : 'lessllm-off', telemetry, label: tree });
+    const contender = await startLessllm(paths(tree), upstream, { id: index === 0 ? 'lessllm' : 'lessllm-off', telemetry, otlpSink, label: tree });
     gateways.push({ tree, contender });
   }
   const cpu = new Map<string, number[]>();
   const rate = new Map<string, number[]>();
+  const latency = new Map<string, { p50: number[]; p99: number[] }>();
   for (let round = 0; round < rounds; round++) {
     for (const scenario of scenarios) {
       for (const { tree, contender } of round % 2 === 0 ? gateways : [...gateways].reverse()) {
@@ -69,8 +83,18 @@ try {
         if (result.errors > 0) process.stderr.write(`${scenario.id} ${tree}: ${result.errors} errors\n`);
       }
     }
+    if (values.latency) {
+      for (const { tree, contender } of round % 2 === 0 ? gateways : [...gateways].reverse()) {
+        const result = await runOpenLoop(contender.call(scenarios[0]), { rate: 1000, seconds });
+        await Bun.sleep(settleMs);
+        const figures = latency.get(tree) ?? { p50: [], p99: [] };
+        figures.p50.push(result.p50Ms);
+        figures.p99.push(result.p99Ms);
+        latency.set(tree, figures);
+      }
+    }
   }
-  console.log(`lessllm before/after, telemetry ${telemetry ? 'on' : 'off'}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
+  console.log(`lessllm before/after, telemetry ${telemetryMode}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
   console.log('| scenario | tree | CPU µs/req, median | per round | req/s, median |');
   console.log('|---|---|---:|---|---:|');
   for (const scenario of scenarios) {
@@ -78,6 +102,14 @@ try {
       const key = `${scenario.id}\t${tree}`;
       const perRound = cpu.get(key)!;
       console.log(`| ${scenario.id} | ${tree} | ${median(perRound).toFixed(1)} | ${perRound.map((value) => value.toFixed(0)).join(' ')} | ${median(rate.get(key)!).toFixed(0)} |`);
+    }
+  }
+  if (values.latency) {
+    console.log(`\n| ${scenarios[0].id} open-loop at 1,000 req/s | tree | p50 ms, median | p99 ms, median | p99 per round |`);
+    console.log('|---|---|---:|---:|---|');
+    for (const tree of trees) {
+      const figures = latency.get(tree)!;
+      console.log(`| | ${tree} | ${median(figures.p50).toFixed(3)} | ${median(figures.p99).toFixed(3)} | ${figures.p99.map((value) => value.toFixed(2)).join(' ')} |`);
     }
   }
 } finally {

@@ -10,7 +10,7 @@ import { freePort, startChild, type ChildHandle } from './processes.ts';
 import { anthropicBody, openAiBody, type Scenario } from './scenarios.ts';
 import type { Wire } from './upstream-answers.ts';
 
-export type ContenderId = 'direct' | 'floor' | 'floor-js' | 'lessllm' | 'lessllm-off' | 'portkey' | 'lessllm-uncapped';
+export type ContenderId = 'direct' | 'floor' | 'floor-js' | 'lessllm' | 'lessllm-local' | 'lessllm-off' | 'portkey' | 'lessllm-uncapped';
 
 export type HttpCall = { url: string; headers: Record<string, string>; body: string; clientWire: Wire };
 
@@ -69,6 +69,19 @@ function nativeCall(baseUrl: string, scenario: Scenario): HttpCall {
 
 const nativeNote = 'converted scenarios: sends the equivalent Anthropic request to /v1/messages (no conversion possible)';
 
+/** The OTLP collector stand-in the full-telemetry lessllm exports to (otlp-sink.ts). */
+export function startOtlpSink(paths: Paths): Promise<ChildHandle> {
+  return startChild({
+    name: 'otlp-sink',
+    command: paths.bun,
+    args: ['test/bench/otlp-sink.ts'],
+    cwd: paths.root,
+    env: childEnvironment(),
+    readyPrefix: 'otlp sink listening on ',
+    timeoutMs: startTimeoutMs,
+  });
+}
+
 export function directContender(upstream: ChildHandle): Contender {
   return { id: 'direct', label: 'direct', process: undefined, call: (scenario) => nativeCall(upstream.url, scenario), notes: [nativeNote] };
 }
@@ -91,7 +104,14 @@ export async function startFloor(paths: Paths, upstream: ChildHandle, readsChunk
   return { id, label: readsChunks ? 'floor, chunks via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
 }
 
-export type LessllmVariant = { id: 'lessllm' | 'lessllm-off' | 'lessllm-uncapped'; telemetry: boolean; extraEnv?: Record<string, string>; label?: string };
+export type LessllmVariant = {
+  id: 'lessllm' | 'lessllm-local' | 'lessllm-off' | 'lessllm-uncapped';
+  telemetry: boolean;
+  /** Where spans and metrics are exported over OTLP/HTTP (protobuf), with telemetry on; none: nowhere. */
+  otlpSink?: ChildHandle;
+  extraEnv?: Record<string, string>;
+  label?: string;
+};
 
 /** Bun's fetch keeps at most 256 requests in flight per process unless this is set before it starts. */
 export const bunFetchCap = 256;
@@ -117,6 +137,8 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
   const configPath = join(paths.temporaryDirectory, `${variant.id}.yaml`);
   writeFileSync(configPath, stringify(config));
   const environment: Record<string, string> = variant.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' };
+  // The SDK's defaults otherwise: spans leave in batches of up to 512 every 5 s, metrics every 60 s.
+  if (variant.telemetry && variant.otlpSink) environment.OTEL_EXPORTER_OTLP_ENDPOINT = variant.otlpSink.url;
   const process = await startChild({
     name: variant.id,
     command: paths.bun,
@@ -127,7 +149,9 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
     timeoutMs: startTimeoutMs,
   });
   const notes = variant.telemetry
-    ? ['telemetry: no OTLP endpoint, /metrics on, capture_content on, log table on SQLite (temp dir)']
+    ? [
+        `telemetry: ${variant.otlpSink ? 'spans and metrics exported over OTLP/HTTP protobuf to a local sink' : 'no OTLP endpoint'}, /metrics on, capture_content on, log table on SQLite (temp dir)`,
+      ]
     : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
   for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);
   if (variant.extraEnv?.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {

@@ -39,6 +39,24 @@ export function histogramTotals(text: string, name: string): HistogramTotals | u
   return seen ? { sum, count } : undefined;
 }
 
+/** `lessllm_telemetry_dropped_total` by `lessllm_dropped_kind`, the kinds with drops only; undefined when unreadable. */
+export async function scrapeDropped(baseUrl: string): Promise<Record<string, number> | undefined> {
+  try {
+    const response = await fetch(baseUrl + '/metrics', { signal: AbortSignal.timeout(5000) });
+    if (response.status !== 200) return undefined;
+    const dropped: Record<string, number> = {};
+    for (const line of (await response.text()).split('\n')) {
+      if (metricName(line) !== 'lessllm_telemetry_dropped_total') continue;
+      const kind = /lessllm_dropped_kind="([^"]*)"/.exec(line)?.[1] ?? 'unknown';
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(value) && value > 0) dropped[kind] = (dropped[kind] ?? 0) + value;
+    }
+    return dropped;
+  } catch {
+    return undefined;
+  }
+}
+
 function metricName(line: string): string {
   const brace = line.indexOf('{');
   const space = line.indexOf(' ');

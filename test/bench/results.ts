@@ -50,7 +50,16 @@ export type BenchResults = {
   tools: { bun: string; node: string; wrk: string };
   settings: { connections: number; wrkSeconds: number; openLoopRate: number; openLoopSeconds: number; pacedSeconds: number; pacedConcurrency: number; openStreams: number; openStreamTokens: number };
   contenders: ContenderInfo[];
-  telemetry: { metricsStatus: number; active: boolean; logRows: number | undefined; note: string };
+  telemetry: {
+    metricsStatus: number;
+    active: boolean;
+    logRows: number | undefined;
+    /** What the OTLP sink received from the full-telemetry lessllm, by signal (traces, metrics). */
+    otlpReceived: Record<string, { exports: number; bytes: number }> | undefined;
+    /** lessllm_telemetry_dropped_total of the full-telemetry lessllm at the end, by kind (kinds with drops). */
+    dropped: Record<string, number> | undefined;
+    note: string;
+  };
   throughput: Partial<Record<ScenarioId, Partial<Record<ContenderId, Measured<ThroughputRun>>>>>;
   openLoop: Partial<Record<ContenderId, Measured<OpenLoopResult>>>;
   overhead: OverheadComparison[];

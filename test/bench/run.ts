@@ -21,6 +21,7 @@ import {
   directContender,
   startFloor,
   startLessllm,
+  startOtlpSink,
   startPortkey,
   startUpstream,
   uncappedFetchEnvironment,
@@ -30,16 +31,19 @@ import {
 } from './contenders.ts';
 import { openLoopPhase, openStreamsPhase, pacedPhase, probe, throughputPhase, warmUp, type Plan, type ProbeKey } from './phases.ts';
 import { memoryOf, stopAll, stopChildrenOnExit } from './processes.ts';
-import { scrapeOverhead } from './prometheus.ts';
+import { scrapeDropped, scrapeOverhead } from './prometheus.ts';
 import { formatReport } from './report.ts';
 import type { BenchResults, ContenderInfo } from './results.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { runBounded, wrkAvailable } from './wrk.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const allContenders: ContenderId[] = ['direct', 'floor', 'floor-js', 'lessllm', 'lessllm-off', 'portkey'];
+const allContenders: ContenderId[] = ['direct', 'floor', 'floor-js', 'lessllm', 'lessllm-local', 'lessllm-off', 'portkey'];
 /** Measured in the streaming throughput scenarios of the full mode only: a reference, not a contender. */
 const streamingReference: ContenderId = 'floor-js';
+/** lessllm with all telemetry but an OTLP endpoint: a reference in the throughput scenarios of the full mode. */
+const localTelemetryReference: ContenderId = 'lessllm-local';
+const throughputReferences = new Set<ContenderId>([streamingReference, localTelemetryReference]);
 const launchedAt = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - launchedAt) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
@@ -64,7 +68,7 @@ function makePlan(argv: string[]): Plan {
       contenders: quick
         ? scenario.id !== 'json' && scenario.id !== 'stream20'
           ? withoutOff
-          : everyone.filter((id) => id !== streamingReference)
+          : everyone.filter((id) => !throughputReferences.has(id))
         : everyone.filter((id) => scenario.stream || id !== streamingReference),
     })),
     openLoop: { rate: 1000, seconds: quick ? 1 : 6 },
@@ -92,11 +96,14 @@ async function main(): Promise<void> {
 
   try {
     const upstream = await startUpstream(paths);
+    // Full telemetry exports spans and metrics over OTLP, as a deployment with a collector does.
+    const otlpSink = await startOtlpSink(paths);
     const wanted = new Set(plan.throughput.flatMap((entry) => entry.contenders));
     const starters: [ContenderId, () => Promise<Contender>][] = [
       ['floor', () => startFloor(paths, upstream)],
       ['floor-js', () => startFloor(paths, upstream, true)],
-      ['lessllm', () => startLessllm(paths, upstream, { id: 'lessllm', telemetry: true })],
+      ['lessllm', () => startLessllm(paths, upstream, { id: 'lessllm', telemetry: true, otlpSink })],
+      ['lessllm-local', () => startLessllm(paths, upstream, { id: 'lessllm-local', label: 'lessllm, no OTLP endpoint', telemetry: true })],
       ['lessllm-off', () => startLessllm(paths, upstream, { id: 'lessllm-off', telemetry: false })],
       ['portkey', () => startPortkey(paths, upstream)],
     ];
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
             unavailable: undefined,
             probeFailures: {},
             peakRssMb: Number.NaN,
-            throughputOnly: id === streamingReference,
+            throughputOnly: throughputReferences.has(id),
           });
         } else {
           const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
@@ -140,7 +147,7 @@ async function main(): Promise<void> {
     log('bench: closed-loop throughput (wrk)');
     const throughput = await throughputPhase(contenders, plan, probeFailures, temporaryDirectory, log);
     log(`bench: open loop at ${plan.openLoop.rate} req/s`);
-    const latencyContenders = contenders.filter((contender) => contender.id !== streamingReference);
+    const latencyContenders = contenders.filter((contender) => !throughputReferences.has(contender.id));
     const { openLoop, overhead } = await openLoopPhase(latencyContenders, plan, probeFailures, log);
     log('bench: paced streams (TTFT, per-chunk delay)');
     const paced = await pacedPhase(latencyContenders, plan, probeFailures, log);
@@ -151,6 +158,7 @@ async function main(): Promise<void> {
         id: 'lessllm-uncapped',
         label: 'lessllm, fetch cap raised',
         telemetry: true,
+        otlpSink,
         extraEnv: uncappedFetchEnvironment,
       });
       infos.push({
@@ -167,6 +175,9 @@ async function main(): Promise<void> {
     };
     const openStreams = await openStreamsPhase(contenders, plan, probeFailures, upstream.url, log, startUncapped);
     telemetry.logRows = await logRows(join(temporaryDirectory, 'lessllm-log.db'));
+    const lessllm = contenders.find((contender) => contender.id === 'lessllm');
+    if (lessllm?.process) telemetry.dropped = await scrapeDropped(lessllm.process.url);
+    telemetry.otlpReceived = await otlpReceived(otlpSink.url);
 
     const results: BenchResults = {
       startedAt,
@@ -212,18 +223,32 @@ async function main(): Promise<void> {
   }
 }
 
-type TelemetryState = { metricsStatus: number; active: boolean; logRows: number | undefined };
+type TelemetryState = Omit<BenchResults['telemetry'], 'note'>;
 
 /** Whether lessllm's telemetry is really on: /metrics answers with its instruments after the warm-up traffic. */
 async function telemetryState(lessllm: Contender | undefined): Promise<TelemetryState> {
-  if (lessllm?.process === undefined) return { metricsStatus: 0, active: false, logRows: undefined };
+  const unknown = { logRows: undefined, otlpReceived: undefined, dropped: undefined };
+  if (lessllm?.process === undefined) return { metricsStatus: 0, active: false, ...unknown };
   const scrape = await scrapeOverhead(lessllm.process.url);
-  return { metricsStatus: scrape.status, active: scrape.status === 200, logRows: undefined };
+  return { metricsStatus: scrape.status, active: scrape.status === 200, ...unknown };
+}
+
+async function otlpReceived(sinkUrl: string): Promise<TelemetryState['otlpReceived']> {
+  try {
+    return (await (await fetch(sinkUrl + '/stats', { signal: AbortSignal.timeout(5000) })).json()) as TelemetryState['otlpReceived'];
+  } catch {
+    return undefined;
+  }
 }
 
 function telemetryNote(state: TelemetryState): string {
   const rows = state.logRows === undefined ? 'no log table file was written' : `${state.logRows} rows in the log table`;
-  if (state.active) return `active (GET /metrics 200; ${rows})`;
+  const received = Object.entries(state.otlpReceived ?? {})
+    .map(([signal, { exports, bytes }]) => `${signal} ${exports} exports, ${(bytes / 1e6).toFixed(1)} MB`)
+    .join('; ');
+  const otlp = received === '' ? 'the OTLP sink received nothing' : `the OTLP sink received ${received}`;
+  const dropped = state.dropped === undefined ? 'drops unknown' : Object.keys(state.dropped).length === 0 ? 'nothing dropped' : `dropped: ${Object.entries(state.dropped).map(([kind, count]) => `${kind} ${count}`).join(', ')}`;
+  if (state.active) return `active (GET /metrics 200; ${rows}; ${otlp}; ${dropped})`;
   return `NOT ACTIVE in this build: GET /metrics answered ${state.metricsStatus === 0 ? 'nothing' : `HTTP ${state.metricsStatus}`} and ${rows}; the "lessllm" rows ran without telemetry`;
 }
 

@@ -91,6 +91,16 @@ export function summarize(results: BenchResults): TargetRow[] {
       const result = results.telemetry.active ? verdict(cost <= 0.15) : 'n/a: telemetry was not active in lessllm (see header)';
       rows.push({ target, measured: `${on.toFixed(0)} vs ${off.toFixed(0)} req/s = ${percent(cost)} cost`, result });
     }
+    // The same without an OTLP endpoint (spans created for their ids, not exported): a reference, full mode only.
+    const local = requestsPerSecond(scenario, 'lessllm-local');
+    if (local !== undefined && off !== undefined && off > 0) {
+      const cost = 1 - local / off;
+      rows.push({
+        target: `${target}, no OTLP endpoint`,
+        measured: `${local.toFixed(0)} vs ${off.toFixed(0)} req/s = ${percent(cost)} cost`,
+        result: results.telemetry.active ? verdict(cost <= 0.15) : 'n/a: telemetry was not active in lessllm (see header)',
+      });
+    }
   }
   return rows;
 }
