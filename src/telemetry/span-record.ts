@@ -1,6 +1,6 @@
 /**
- * An ended span as plain data, to cross from the event loop to the span export thread: the SDK's span
- * objects hold functions and class instances that `postMessage` cannot copy. `spanRecordOf` runs on the
+ * An ended span as plain data, to cross from the event loop to the span export thread as JSON: the SDK's
+ * span objects hold functions and class instances that cannot be copied to another thread. `spanRecordOf` runs on the
  * event loop (cheap: the attribute and event objects are copied as they are), `readableSpanOf` in the
  * thread, where the OTLP exporter reads the result exactly as it reads a span of its own SDK.
  */

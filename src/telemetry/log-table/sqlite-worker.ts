@@ -3,7 +3,8 @@
  * batch of rows held up every call in flight: at 15,000 requests/s the writes took a fifth of the
  * gateway's CPU, and a writer that yielded between small groups of rows fell behind and dropped rows.
  * Here the database work, WAL checkpoints included, runs beside the event loop, which pays only for
- * copying each batch over (`postMessage`). Requests run one at a time, in order.
+ * turning each batch into values and sending it over (src/runtime/worker-thread.ts). Requests run one
+ * at a time, in order.
  *
  * The thread loads no more than node:sqlite and the migrations: the rows arrive already converted to
  * SQL values (sqlite-store.ts does that with the drizzle table), so the thread starts in milliseconds
@@ -80,23 +81,16 @@ async function openDatabase(file: string): Promise<DatabaseSync> {
 
 function batchInsert(database: DatabaseSync): (rows: SQLInputValue[][]) => void {
   const statement = database.prepare(insertSql);
-  return (rows) => {
-    database.exec('BEGIN');
-    try {
+  return (rows) =>
+    inTransaction(database, 'BEGIN', () => {
       for (const values of rows) statement.run(...values);
-      database.exec('COMMIT');
-    } catch (error) {
-      if (database.isTransaction) database.exec('ROLLBACK');
-      throw error;
-    }
-  };
+    });
 }
 
 function migrate(database: DatabaseSync): void {
   database.exec(`CREATE TABLE IF NOT EXISTS "${migrationsTable}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
   // BEGIN IMMEDIATE takes the write lock first, so two processes starting at once apply each migration once.
-  database.exec('BEGIN IMMEDIATE');
-  try {
+  inTransaction(database, 'BEGIN IMMEDIATE', () => {
     const last = database.prepare(`SELECT created_at FROM "${migrationsTable}" ORDER BY created_at DESC LIMIT 1`).get() as
       | { created_at: number }
       | undefined;
@@ -106,6 +100,14 @@ function migrate(database: DatabaseSync): void {
       for (const statement of migration.statements) database.exec(statement);
       record.run(migration.hash, migration.createdAt);
     }
+  });
+}
+
+/** All of `work` or none of it. A failed BEGIN leaves no transaction to roll back, and its error is the one thrown. */
+function inTransaction(database: DatabaseSync, begin: 'BEGIN' | 'BEGIN IMMEDIATE', work: () => void): void {
+  database.exec(begin);
+  try {
+    work();
     database.exec('COMMIT');
   } catch (error) {
     if (database.isTransaction) database.exec('ROLLBACK');
