@@ -69,8 +69,9 @@ try {
   const rate = new Map<string, number[]>();
   const latency = new Map<string, { p50: number[]; p99: number[] }>();
   for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const scenario of scenarios) {
-      for (const { tree, contender } of round % 2 === 0 ? gateways : [...gateways].reverse()) {
+      for (const { tree, contender } of order) {
         const call = contender.call(scenario);
         if (round === 0) await runWrk(call, { connections: 32, seconds: 1, scriptDirectory: temporaryDirectory });
         const pid = contender.process!.pid;
@@ -84,7 +85,7 @@ try {
       }
     }
     if (values.latency) {
-      for (const { tree, contender } of round % 2 === 0 ? gateways : [...gateways].reverse()) {
+      for (const { tree, contender } of order) {
         const result = await runOpenLoop(contender.call(scenarios[0]), { rate: 1000, seconds });
         await Bun.sleep(settleMs);
         const figures = latency.get(tree) ?? { p50: [], p99: [] };

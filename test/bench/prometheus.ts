@@ -11,13 +11,17 @@ export type MetricsScrape = { status: number; overhead: HistogramTotals | undefi
 export const overheadMetric = 'lessllm_gateway_overhead';
 
 export async function scrapeOverhead(baseUrl: string): Promise<MetricsScrape> {
+  const { status, text } = await scrape(baseUrl);
+  return { status, overhead: status === 200 ? histogramTotals(text, overheadMetric) : undefined };
+}
+
+/** GET /metrics; status 0 when nothing answered. */
+async function scrape(baseUrl: string): Promise<{ status: number; text: string }> {
   try {
     const response = await fetch(baseUrl + '/metrics', { signal: AbortSignal.timeout(5000) });
-    const text = await response.text();
-    if (response.status !== 200) return { status: response.status, overhead: undefined };
-    return { status: 200, overhead: histogramTotals(text, overheadMetric) };
+    return { status: response.status, text: await response.text() };
   } catch {
-    return { status: 0, overhead: undefined };
+    return { status: 0, text: '' };
   }
 }
 
@@ -30,7 +34,7 @@ export function histogramTotals(text: string, name: string): HistogramTotals | u
     if (line.startsWith('#')) continue;
     const metric = metricName(line);
     if (metric !== name + '_sum' && metric !== name + '_count') continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const value = sampleValue(line);
     if (!Number.isFinite(value)) continue;
     seen = true;
     if (metric === name + '_sum') sum += value;
@@ -41,20 +45,21 @@ export function histogramTotals(text: string, name: string): HistogramTotals | u
 
 /** `lessllm_telemetry_dropped_total` by `lessllm_dropped_kind`, the kinds with drops only; undefined when unreadable. */
 export async function scrapeDropped(baseUrl: string): Promise<Record<string, number> | undefined> {
-  try {
-    const response = await fetch(baseUrl + '/metrics', { signal: AbortSignal.timeout(5000) });
-    if (response.status !== 200) return undefined;
-    const dropped: Record<string, number> = {};
-    for (const line of (await response.text()).split('\n')) {
-      if (metricName(line) !== 'lessllm_telemetry_dropped_total') continue;
-      const kind = /lessllm_dropped_kind="([^"]*)"/.exec(line)?.[1] ?? 'unknown';
-      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (Number.isFinite(value) && value > 0) dropped[kind] = (dropped[kind] ?? 0) + value;
-    }
-    return dropped;
-  } catch {
-    return undefined;
+  const { status, text } = await scrape(baseUrl);
+  if (status !== 200) return undefined;
+  const dropped: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (metricName(line) !== 'lessllm_telemetry_dropped_total') continue;
+    const kind = /lessllm_dropped_kind="([^"]*)"/.exec(line)?.[1] ?? 'unknown';
+    const value = sampleValue(line);
+    if (Number.isFinite(value) && value > 0) dropped[kind] = (dropped[kind] ?? 0) + value;
   }
+  return dropped;
+}
+
+/** The value of a sample line: what follows its last space (lessllm's exposition has no timestamps). */
+function sampleValue(line: string): number {
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 function metricName(line: string): string {
