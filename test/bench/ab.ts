@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
 import { startLessllm, startOtlpSink, startUpstream, type Contender, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
+import { scrapeDropped } from './prometheus.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
@@ -103,6 +104,15 @@ try {
       const key = `${scenario.id}\t${tree}`;
       const perRound = cpu.get(key)!;
       console.log(`| ${scenario.id} | ${tree} | ${median(perRound).toFixed(1)} | ${perRound.map((value) => value.toFixed(0)).join(' ')} | ${median(rate.get(key)!).toFixed(0)} |`);
+    }
+  }
+  if (telemetry) {
+    // A tree that does less by dropping telemetry would look cheaper: say what each one dropped.
+    console.log('\n| tree | telemetry dropped (lessllm_telemetry_dropped_total) |\n|---|---|');
+    for (const { tree, contender } of gateways) {
+      const dropped = await scrapeDropped(contender.process!.url);
+      const text = dropped === undefined ? 'no /metrics' : Object.entries(dropped).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'nothing';
+      console.log(`| ${tree} | ${text} |`);
     }
   }
   if (values.latency) {
