@@ -24,8 +24,15 @@ export type CallContext = {
    * fires after a successful response, which must not abort anything) and when the call ends.
    */
   stopWatchingClient: () => void;
-  /** Time spent in lessllm's own code so far (everything but waiting on the upstream or the client). */
-  overheadMs: number;
+  /**
+   * performance.now() when the first upstream request went out (or a local answer began), and when the
+   * upstream was last heard from (an answer, a chunk, the end of its stream, a failure). What lies
+   * between is the upstream's time, retries included; the rest of the call is lessllm's (overheadMsOf).
+   */
+  upstreamSentAt?: number;
+  upstreamHeardAt?: number;
+  /** performance.now() when the response was handed over whole, when that is before the call is reported. */
+  respondedAt?: number;
   ended: boolean;
   /** The configured timeouts, armed per phase of the call. */
   deadlines: CallDeadlines;
@@ -62,15 +69,16 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
   context.ended = true;
   context.stopWatchingClient();
   context.deadlines.clear();
+  const endMonotonicMs = context.respondedAt ?? performance.now();
   context.trace.end({
-    endMonotonicMs: performance.now(),
+    endMonotonicMs,
     status: outcome.status,
     error: outcome.error,
     cancelled: outcome.cancelled ?? false,
     responseHeaders: headersWithoutSecrets(outcome.responseHeaders),
     responseBytes: outcome.responseBytes,
     chunkCount: outcome.chunkCount,
-    overheadMs: context.overheadMs,
+    overheadMs: overheadMsOf(context, endMonotonicMs, outcome.cancelled ?? false),
     responseBody: outcome.responseBody,
     target: context.currentPlan ? targetOf(context.currentPlan) : undefined,
     attempts: context.attempts,
@@ -78,6 +86,25 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
     timeout: context.deadlines.fired,
   });
   context.onEnd?.(outcome.usage);
+}
+
+/** Notes that the upstream (or the local answer) was just heard from. */
+export function heardFromUpstream(context: CallContext): void {
+  context.upstreamHeardAt = performance.now();
+}
+
+/**
+ * The time lessllm added to the call: from arrival to the response handed over, less the time from the
+ * first upstream request to the upstream's last word. Measured at the edges, so what a client waits for
+ * beyond the upstream is in it: parsing and conversion, but also the turns of the event loop the call
+ * waited for while other calls' work ran (per-chunk work overlaps the upstream's own pace and counts
+ * only where it delays the end). A call the client left was waiting on the upstream until it ended.
+ */
+function overheadMsOf(context: CallContext, endMonotonicMs: number, cancelled: boolean): number {
+  const total = endMonotonicMs - context.startedAt;
+  if (context.upstreamSentAt === undefined) return total;
+  const upstream = (cancelled ? endMonotonicMs : (context.upstreamHeardAt ?? endMonotonicMs)) - context.upstreamSentAt;
+  return Math.max(0, total - upstream);
 }
 
 function targetOf(plan: UpstreamPlan): CallTarget {

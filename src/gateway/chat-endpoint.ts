@@ -127,7 +127,6 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       startedAt,
       upstreamAbort,
       stopWatchingClient: () => incoming.signal.removeEventListener('abort', onClientGone),
-      overheadMs: 0,
       ended: false,
       deadlines: new CallDeadlines(upstreamAbort),
       attempts: 0,

@@ -1,19 +1,18 @@
 /** What the relay loop reads from: a stream's reader, or one that replays an already-read first chunk. */
-import type { CallDeadlines } from './call-deadlines.ts';
 
 export type ChunkSource<Chunk> = {
   read(): ReturnType<ReadableStreamDefaultReader<Chunk>['read']>;
   cancel(reason?: unknown): Promise<void>;
-  /** Called by the reader as each read resolves (no second promise per chunk just to note the time). */
-  chunkArrived?(): void;
+  /** Called by the reader as each read settles: a chunk, the end or a failure (no second promise per chunk just to note the time). */
+  readSettled?(): void;
 };
 
 /**
  * The upstream body after its first chunk was read (to know the stream really started before the
- * client's response did): replays that chunk, then reads on; every chunk that arrives is noted, so the
- * idle timeout sees the stream move.
+ * client's response did): replays that chunk, then reads on; `readSettled` hears of every read (the idle
+ * timeout sees the stream move, the overhead measure when the upstream last spoke).
  */
-export function upstreamBodySource(first: Uint8Array, rest: ReadableStreamDefaultReader<Uint8Array>, deadlines: CallDeadlines): ChunkSource<Uint8Array> {
+export function upstreamBodySource(first: Uint8Array, rest: ReadableStreamDefaultReader<Uint8Array>, readSettled: () => void): ChunkSource<Uint8Array> {
   let pending: Uint8Array | undefined = first;
   return {
     read() {
@@ -23,6 +22,6 @@ export function upstreamBodySource(first: Uint8Array, rest: ReadableStreamDefaul
       return Promise.resolve({ done: false, value });
     },
     cancel: (reason) => rest.cancel(reason),
-    chunkArrived: () => deadlines.onChunk(),
+    readSettled,
   };
 }

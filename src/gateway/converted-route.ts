@@ -53,7 +53,6 @@ export function answerConverted(
 
 /** A JSON answer: to a non-streaming request, or from an upstream that ignored `stream: true`. */
 function convertComplete(context: CallContext, endpoint: UpstreamEndpoint, bytes: Uint8Array, canonical: CanonicalRequest, forwarded: Headers, status: number): Response {
-  const processingStart = performance.now();
   const parsed = parseJsonSafely(new TextDecoder().decode(bytes));
   if (!parsed.ok) return failCall(context, new GatewayError('bad_gateway', `The upstream answered with malformed JSON: ${parsed.error}`));
   let decoded: CanonicalResponse;
@@ -71,13 +70,11 @@ function convertComplete(context: CallContext, endpoint: UpstreamEndpoint, bytes
         controller.close();
       },
     });
-    context.overheadMs += performance.now() - processingStart;
     return relayEvents(context, source, canonical, forwarded, status);
   }
   const now = performance.now();
   for (const event of events) context.trace.onEvent(event, now);
   const body = context.clientProtocol.encodeResponse(decoded);
-  context.overheadMs += performance.now() - processingStart;
   return completeCall(context, 200, body, forwarded);
 }
 
@@ -155,7 +152,6 @@ function relayToClient<Input>(
     onFinish(finish) {
       // The client left: stop the upstream (or the local answer) at once.
       if (finish.cancelled) context.upstreamAbort.abort();
-      context.overheadMs += finish.processingMs;
       endCall(context, { status, error: pipeline.error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
     },
   });

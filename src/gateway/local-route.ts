@@ -7,21 +7,21 @@ import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
 import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
-import { completeCall, endCall, failCall, type CallContext } from './call-context.ts';
+import { completeCall, endCall, failCall, heardFromUpstream, type CallContext } from './call-context.ts';
 import { relayEvents } from './converted-route.ts';
 
 /** Starts the local answer; may throw a GatewayError to refuse before anything is sent. */
 export type LocalAnswer = () => ReadableStream<StreamEvent>;
 
 export async function runLocal(context: CallContext, answer: LocalAnswer, canonical: CanonicalRequest): Promise<Response> {
+  // The local answer (the mock, an MCP client) stands where an upstream would: waiting on it is not overhead.
+  context.upstreamSentAt ??= performance.now();
   let source: ReadableStream<StreamEvent>;
   try {
     source = answer();
   } catch (error) {
-    context.overheadMs += performance.now() - context.startedAt;
     return failCall(context, toGatewayError(error));
   }
-  context.overheadMs += performance.now() - context.startedAt;
 
   const reader = source.getReader();
   // The client leaving before the answer is under way (chat-endpoint.ts aborts upstreamAbort) stops it.
@@ -29,11 +29,12 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
   context.upstreamAbort.signal.addEventListener('abort', onClientGone, { once: true });
   try {
     const first = await reader.read();
+    heardFromUpstream(context);
     if (!first.done && first.value.type === 'error') {
       context.trace.onEvent(first.value, performance.now());
       return failCall(context, first.value.error);
     }
-    if (context.stream) return relayEvents(context, prepended(first, reader, context.upstreamAbort.signal), canonical, new Headers());
+    if (context.stream) return relayEvents(context, prepended(first, reader, context), canonical, new Headers());
 
     // Non-streaming: wait for the whole answer, as an upstream would, then answer once.
     const accumulator = new ResponseAccumulator();
@@ -43,14 +44,13 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
       accumulator.add(next.value);
       if (next.value.type === 'error') return failCall(context, next.value.error);
       next = await reader.read();
+      heardFromUpstream(context);
     }
     if (context.upstreamAbort.signal.aborted) {
       endCall(context, { status: 499, cancelled: true, responseHeaders: new Headers(), responseBytes: 0, chunkCount: 0 });
       return new Response(null, { status: 499 });
     }
-    const processingStart = performance.now();
     const body = context.clientProtocol.encodeResponse(accumulator.toResponse());
-    context.overheadMs += performance.now() - processingStart;
     return completeCall(context, 200, body);
   } finally {
     context.upstreamAbort.signal.removeEventListener('abort', onClientGone);
@@ -64,8 +64,9 @@ export async function runLocal(context: CallContext, answer: LocalAnswer, canoni
 function prepended(
   first: Awaited<ReturnType<ReadableStreamDefaultReader<StreamEvent>['read']>>,
   reader: ReadableStreamDefaultReader<StreamEvent>,
-  abortSignal: AbortSignal,
+  context: CallContext,
 ): ReadableStream<StreamEvent> {
+  const abortSignal = context.upstreamAbort.signal;
   return new ReadableStream<StreamEvent>({
     start(controller) {
       if (first.done) controller.close();
@@ -82,6 +83,7 @@ function prepended(
     },
     async pull(controller) {
       const next = await reader.read();
+      heardFromUpstream(context);
       if (next.done) controller.close();
       else controller.enqueue(next.value);
     },

@@ -58,10 +58,10 @@ export function answerPassthrough(
 
 /** Non-streaming: the exact bytes go back; telemetry decodes them after the response is on its way. */
 function forwardComplete(context: CallContext, protocol: Protocol, upstream: Response, bytes: Uint8Array<ArrayBuffer>, headers: Headers): Response {
-  const processingStart = performance.now();
   headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
   const response = new Response(bytes, { status: upstream.status, headers });
-  context.overheadMs += performance.now() - processingStart;
+  // The call is reported after the client has its answer; its duration ends here.
+  context.respondedAt = performance.now();
   const record = () => {
     const text = utf8Decoder.decode(bytes);
     let events: StreamEvent[] = [];
@@ -168,7 +168,6 @@ function relayPassthroughStream(context: CallContext, upstream: Response, source
     },
     onFinish(finish) {
       if (finish.cancelled) context.upstreamAbort.abort();
-      context.overheadMs += finish.processingMs;
       endCall(context, { status: upstream.status, error, cancelled: finish.cancelled, responseHeaders, responseBytes: finish.bytes, chunkCount: finish.chunks });
     },
   });

@@ -51,7 +51,7 @@ describe('relay stream', () => {
     const chunks = await readAll(relayStream(sourceOf(['a', 'b']), harness.relay));
     assert.equal(text(chunks), '<a><b><end>');
     assert.equal(harness.finishCount(), 1);
-    assert.deepEqual({ ...harness.finished(), processingMs: 0 }, { cancelled: false, bytes: 11, chunks: 3, processingMs: 0 });
+    assert.deepEqual(harness.finished(), { cancelled: false, bytes: 11, chunks: 3 });
   });
 
   it('keeps reading through inputs that produce no output instead of stalling', async () => {

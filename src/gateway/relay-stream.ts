@@ -4,7 +4,7 @@
  * edge cases that each route would otherwise get subtly wrong:
  * - the source failing mid-stream (a connection reset) → the route writes an in-band error, then the end;
  * - the client going away → the source is cancelled at once (which aborts the upstream request);
- * - exactly one `onFinish`, with bytes, chunks and the time spent in lessllm's own code.
+ * - exactly one `onFinish`, with bytes and chunks.
  */
 import type { ChunkSource } from './chunk-source.ts';
 
@@ -20,8 +20,6 @@ export type RelayFinish = {
   bytes: number;
   /** Number of enqueue calls: SSE events for converted streams, network chunks for passthrough. */
   chunks: number;
-  /** Time spent handling inputs (decode, convert, encode, observe): the gateway's own share. */
-  processingMs: number;
 };
 
 export type RelayHandlers<Input> = {
@@ -41,14 +39,13 @@ export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<I
   const reader: ChunkSource<Input> = source instanceof ReadableStream ? source.getReader() : source;
   let bytes = 0;
   let chunks = 0;
-  let processingMs = 0;
   let finished = false;
   let wroteSomething = false;
 
   const finish = (cancelled: boolean) => {
     if (finished) return;
     finished = true;
-    handlers.onFinish({ cancelled, bytes, chunks, processingMs });
+    handlers.onFinish({ cancelled, bytes, chunks });
   };
 
   let output: RelayOutput;
@@ -76,27 +73,23 @@ export function relayStream<Input>(source: ReadableStream<Input> | ChunkSource<I
         let result: Awaited<ReturnType<typeof reader.read>>;
         try {
           result = await reader.read();
-          reader.chunkArrived?.();
         } catch (error) {
+          reader.readSettled?.();
           if (finished) return;
-          const startedAt = performance.now();
           handlers.onSourceError(error, output);
-          processingMs += performance.now() - startedAt;
           controller.close();
           finish(false);
           return;
         }
+        reader.readSettled?.();
         if (finished) return;
-        const startedAt = performance.now();
         if (result.done) {
           handlers.onSourceEnd(output);
-          processingMs += performance.now() - startedAt;
           controller.close();
           finish(false);
           return;
         }
         const verdict = handlers.onInput(result.value, output);
-        processingMs += performance.now() - startedAt;
         if (verdict === 'stop') {
           reader.cancel().catch(() => {});
           controller.close();

@@ -8,7 +8,7 @@ import type { RetryPolicy } from '../config/gateway-config.ts';
 import type { FailedAttempt, RouteKind } from '../core/call-observer.ts';
 import { GatewayError, errorKindFromStatus, toGatewayError } from '../core/gateway-error.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
-import { abortReason, type CallContext } from './call-context.ts';
+import { abortReason, heardFromUpstream, type CallContext } from './call-context.ts';
 import { timeoutsOf } from './call-deadlines.ts';
 import { upstreamBodySource, type ChunkSource } from './chunk-source.ts';
 import { backoffDelayMs, isRetriableStatus, requestedRetryDelayMs } from './retry-policy.ts';
@@ -92,8 +92,12 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
   deadlines.beginAttempt(timeoutsOf(plan.target.provider)!, plan.target.provider.name, attempt);
   // The endpoint's headers were built for this call alone (and a retry sets the same values again).
   for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) plan.endpoint.headers.set(name, value);
-  // Time from arrival to the first request is the gateway's (parsing, routing, conversion).
-  if (context.attempts === 1) context.overheadMs += performance.now() - context.startedAt;
+  if (context.attempts === 1) context.upstreamSentAt = performance.now();
+  // The upstream answered, failed or broke off: its phase timer stops, and the overhead measure notes when.
+  const heardBack = () => {
+    heardFromUpstream(context);
+    deadlines.pausePhase();
+  };
 
   const failure = (error: GatewayError): TryOutcome => {
     const answer: UpstreamAnswer = { kind: 'failed', plan, error };
@@ -110,14 +114,14 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
   try {
     response = await fetchUpstream(plan.endpoint, plan.body, signal);
   } catch (error) {
-    deadlines.pausePhase();
+    heardBack();
     return failure(signal.aborted ? abortedWith(error) : toGatewayError(error));
   }
 
   if (!response.ok) {
     deadlines.awaitChunks();
     const text = await response.text().catch(() => '');
-    deadlines.pausePhase();
+    heardBack();
     const answer: UpstreamAnswer = { kind: 'upstream_error', plan, response, text };
     if (signal.aborted) return failure(abortedWith(undefined));
     if (!isRetriableStatus(response.status)) return { settled: answer };
@@ -132,32 +136,37 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
     try {
       first = await reader.read();
     } catch (error) {
-      deadlines.pausePhase();
+      heardBack();
       return failure(signal.aborted ? abortedWith(error) : brokenBeforeFirstByte(plan, error));
     }
+    heardFromUpstream(context);
     if (first.done) {
       deadlines.pausePhase();
       return failure(new GatewayError('bad_gateway', `The upstream ${plan.target.provider.name} ended its stream before sending anything.`));
     }
     deadlines.awaitChunks();
-    return { settled: { kind: 'stream', plan, response, body: upstreamBodySource(first.value, reader, deadlines) } };
+    const readSettled = () => {
+      deadlines.onChunk();
+      heardFromUpstream(context);
+    };
+    return { settled: { kind: 'stream', plan, response, body: upstreamBodySource(first.value, reader, readSettled) } };
   }
 
   // A JSON answer (to a non-streaming request, or from an upstream that ignored `stream: true`). Anything
   // else with a 200 (an HTML page from a proxy or a captive portal) is a broken upstream, not an answer.
   const contentType = (response.headers.get('content-type') ?? '').toLowerCase();
   if (contentType !== '' && !contentType.includes('json') && !contentType.startsWith('text/event-stream')) {
-    deadlines.pausePhase();
+    heardBack();
     await response.body?.cancel().catch(() => {});
     return failure(new GatewayError('bad_gateway', `The upstream ${plan.target.provider.name} answered HTTP ${response.status} with ${contentType.split(';')[0]}, not JSON or an event stream.`));
   }
   deadlines.awaitChunks();
   try {
     const bytes = new Uint8Array(await response.arrayBuffer());
-    deadlines.pausePhase();
+    heardBack();
     return { settled: { kind: 'complete', plan, response, bytes } };
   } catch (error) {
-    deadlines.pausePhase();
+    heardBack();
     return failure(signal.aborted ? abortedWith(error) : brokenBeforeFirstByte(plan, error));
   }
 }

@@ -212,7 +212,32 @@ describe('telemetry of the running gateway', () => {
     assert.equal(span.attributes['gen_ai.usage.output_tokens'], timed.tokens);
     assert.equal(span.attributes['lessllm.route'], 'local');
     assert.equal(span.attributes['lessllm.cost.known'], false, 'the mock has no price');
+    // The mock stands where an upstream would: its pacing is not lessllm's overhead.
+    const overheadMs = (span.attributes['lessllm.overhead'] as number) * 1000;
+    assert.ok(overheadMs > 0 && overheadMs < timed.ttftMs / 10, `overhead ${overheadMs.toFixed(2)} ms of a call the mock took ${timed.ttftMs} ms to start`);
   });
+
+  // lessllm.overhead (and the lessllm_gateway_overhead histogram) is the call's time less the upstream's:
+  // an upstream that pauses before its body and between its events must not show up in it.
+  for (const route of routesForOpenAiClient) {
+    for (const stream of [true, false]) {
+      it(`${route.label}, ${stream ? 'streaming' : 'not streaming'}: the overhead leaves out the upstream's pauses`, async () => {
+        const pauseMs = 80;
+        // A model of its own, so the per-route call counts of the metrics test stay as they are.
+        const model = `${route.model}-paused`;
+        const answer = answerWith({ model, text: answerText, usage }, { delayMs: pauseMs });
+        // A JSON answer is one write: the pause comes between its headers and its body.
+        upstream.enqueue((request) => ({ ...answer(request), delayMs: pauseMs }));
+        callsMade.push(model);
+        await callOpenAi(model, stream);
+        const { client: span } = await spansOfUpstreamCall(String(upstream.lastRequest().headers.traceparent));
+        const durationMs = Number(span.endNs - span.startNs) / 1e6;
+        const overheadMs = (span.attributes['lessllm.overhead'] as number) * 1000;
+        assert.ok(durationMs >= pauseMs, `the call took ${durationMs.toFixed(1)} ms, the upstream's pauses included`);
+        assert.ok(overheadMs > 0 && overheadMs < pauseMs / 2, `overhead ${overheadMs.toFixed(2)} ms of a ${durationMs.toFixed(1)} ms call`);
+      });
+    }
+  }
 
   it('ends the span of a call the client abandons, with error.type=cancelled and the partial answer', async () => {
     callsMade.push(timedModel);
