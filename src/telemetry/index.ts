@@ -73,6 +73,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     prices: new PriceTable(options.pricingOverrides),
     captureContent: options.captureContent,
     maxContentBytes: options.maxContentBytes,
+    maxHeldCalls: options.spanQueueSize,
     reportDrop,
     warn,
   });

@@ -2,7 +2,8 @@
  * The CallObserver the gateway reports every call to. The per-event path only notes the first content
  * delta and folds the event into the response (a string append, usually); everything else (usage,
  * cost, bodies, span attributes, metrics, the log row) is computed once, after the call's last byte,
- * on a later turn of the event loop so the client's final bytes go out first. Nothing here throws into
+ * on a later turn of the event loop so the client's final bytes go out first (recording-line.ts says
+ * when exactly). Nothing here throws into
  * the gateway: a failure is caught, counted (lessllm.telemetry.dropped, kind observer_error) and
  * reported once.
  */
@@ -18,6 +19,7 @@ import type { LogWriter } from './log-table/log-writer.ts';
 import { logRowOf } from './log-table/row.ts';
 import type { CallMetrics, DroppedKind } from './metrics.ts';
 import type { PriceTable } from './pricing.ts';
+import { RecordingLine } from './recording-line.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
 export type ObserverParts = {
@@ -27,6 +29,8 @@ export type ObserverParts = {
   prices: PriceTable;
   captureContent: boolean;
   maxContentBytes: number;
+  /** Finished calls held back at most while the span export queue is full (its size: OTEL_BSP_MAX_QUEUE_SIZE). */
+  maxHeldCalls: number;
   reportDrop(kind: DroppedKind, count: number): void;
   warn(message: string): void;
 };
@@ -37,7 +41,8 @@ export type TelemetryObserver = CallObserver & {
 };
 
 export function createObserver(parts: ObserverParts): TelemetryObserver {
-  const pending = new Set<CallRecorder>();
+  // A call's two spans must fit the export queue before it is recorded.
+  const line = new RecordingLine({ hasRoom: () => parts.sdk?.hasRoomForSpans(2) ?? true, maxHeld: parts.maxHeldCalls });
   let warnedAboutFailure = false;
   const failed = (error: unknown) => {
     parts.reportDrop('observer_error', 1);
@@ -46,7 +51,7 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
       parts.warn(`telemetry: recording a call failed (further failures are only counted): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   };
-  const context: RecorderContext = { parts, pending, failed };
+  const context: RecorderContext = { parts, line, failed };
   return {
     startCall(start) {
       try {
@@ -64,7 +69,7 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
       }
     },
     finishPending() {
-      for (const recorder of [...pending]) recorder.finishNow();
+      line.finishAll();
     },
   };
 }
@@ -73,7 +78,7 @@ const inertTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end()
 
 type RecorderContext = {
   parts: ObserverParts;
-  pending: Set<CallRecorder>;
+  line: RecordingLine;
   failed(error: unknown): void;
 };
 
@@ -84,7 +89,6 @@ class CallRecorder implements CallTrace {
   private accumulator: ResponseAccumulator | undefined;
   private firstContentAtMs: number | undefined;
   private result: CallEnd | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private recorded = false;
 
   constructor(start: CallStart, context: RecorderContext) {
@@ -119,8 +123,7 @@ class CallRecorder implements CallTrace {
     this.result = result;
     try {
       if (this.start.stream) this.context.parts.metrics?.streamEnded(this.start);
-      this.context.pending.add(this);
-      this.timer = setTimeout(() => this.finishNow(), 0);
+      this.context.line.add(this);
     } catch (error) {
       this.context.failed(error);
     }
@@ -129,8 +132,6 @@ class CallRecorder implements CallTrace {
   finishNow(): void {
     if (this.recorded || this.result === undefined) return;
     this.recorded = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.context.pending.delete(this);
     try {
       this.record(this.result);
     } catch (error) {

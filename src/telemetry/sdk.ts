@@ -64,6 +64,8 @@ export type TelemetrySdk = {
   meter: Meter;
   /** True when finished spans go somewhere; otherwise building their attributes is wasted work. */
   exportsSpans: boolean;
+  /** Whether `count` more ended spans fit the export queue now (always, when nothing is exported). */
+  hasRoomForSpans(count: number): boolean;
   metricsText(): Promise<string>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -79,9 +81,10 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
   );
 
   const spanProcessors: SpanProcessor[] = [];
-  if (options.otlpTraces) {
-    spanProcessors.push(new SpanExportThread({ target: options.otlpTraces, queueSize: options.spanQueueSize, resource, reportDrop }));
-  }
+  const exportThread = options.otlpTraces
+    ? new SpanExportThread({ target: options.otlpTraces, queueSize: options.spanQueueSize, resource, reportDrop })
+    : undefined;
+  if (exportThread) spanProcessors.push(exportThread);
   const tracerProvider = new BasicTracerProvider({ resource, sampler: samplerOf(options.sampler), spanProcessors });
 
   const prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -105,6 +108,7 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
     tracer: tracerProvider.getTracer(instrumentationScope),
     meter: meterProvider.getMeter(instrumentationScope),
     exportsSpans: spanProcessors.length > 0,
+    hasRoomForSpans: (count) => exportThread?.hasRoomFor(count) ?? true,
     async metricsText() {
       const { resourceMetrics, errors } = await prometheus.collect();
       const text = serializer.serialize(resourceMetrics);

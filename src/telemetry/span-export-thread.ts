@@ -46,6 +46,11 @@ export class SpanExportThread implements SpanProcessor {
     });
   }
 
+  /** Whether `count` more spans fit the queue now (the observer holds finished calls back while not). */
+  hasRoomFor(count: number): boolean {
+    return this.buffer.length + this.inTransit + count <= this.queueSize;
+  }
+
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
