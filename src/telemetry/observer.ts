@@ -3,9 +3,8 @@
  * delta and folds the event into the response (a string append, usually); everything else (usage,
  * cost, bodies, span attributes, metrics, the log row) is computed once, after the call's last byte,
  * on a later turn of the event loop so the client's final bytes go out first (recording-line.ts says
- * when exactly). Nothing here throws into
- * the gateway: a failure is caught, counted (lessllm.telemetry.dropped, kind observer_error) and
- * reported once.
+ * when exactly). Nothing here throws into the gateway: a failure is caught, counted
+ * (lessllm.telemetry.dropped, kind observer_error) and reported once.
  */
 import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-observer.ts';
