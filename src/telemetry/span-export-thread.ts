@@ -55,7 +55,7 @@ export class SpanExportThread implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled
-    if (this.buffer.length + this.inTransit >= this.queueSize) {
+    if (!this.hasRoomFor(1)) {
       this.reportDrop('span_queue_full', 1);
       return;
     }
