@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
 import { startLessllm, startOtlpSink, startUpstream, type Contender, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
-import { scrapeDropped } from './prometheus.ts';
+import { describeDropped, scrapeDropped } from './prometheus.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
@@ -109,11 +109,7 @@ try {
   if (telemetry) {
     // A tree that does less by dropping telemetry would look cheaper: say what each one dropped.
     console.log('\n| tree | telemetry dropped (lessllm_telemetry_dropped_total) |\n|---|---|');
-    for (const { tree, contender } of gateways) {
-      const dropped = await scrapeDropped(contender.process!.url);
-      const text = dropped === undefined ? 'no /metrics' : Object.entries(dropped).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'nothing';
-      console.log(`| ${tree} | ${text} |`);
-    }
+    for (const { tree, contender } of gateways) console.log(`| ${tree} | ${describeDropped(await scrapeDropped(contender.process!.url))} |`);
   }
   if (values.latency) {
     console.log(`\n| ${scenarios[0].id} open-loop at 1,000 req/s | tree | p50 ms, median | p99 ms, median | p99 per round |`);

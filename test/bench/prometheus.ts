@@ -57,6 +57,13 @@ export async function scrapeDropped(baseUrl: string): Promise<Record<string, num
   return dropped;
 }
 
+/** What scrapeDropped found, in words: "nothing dropped", "dropped: span_queue_full 12, …" or "drops unknown". */
+export function describeDropped(dropped: Record<string, number> | undefined): string {
+  if (dropped === undefined) return 'drops unknown';
+  const entries = Object.entries(dropped);
+  return entries.length === 0 ? 'nothing dropped' : `dropped: ${entries.map(([kind, count]) => `${kind} ${count}`).join(', ')}`;
+}
+
 /** The value of a sample line: what follows its last space (lessllm's exposition has no timestamps). */
 function sampleValue(line: string): number {
   return Number(line.slice(line.lastIndexOf(' ') + 1));

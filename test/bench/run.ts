@@ -31,7 +31,7 @@ import {
 } from './contenders.ts';
 import { openLoopPhase, openStreamsPhase, pacedPhase, probe, throughputPhase, warmUp, type Plan, type ProbeKey } from './phases.ts';
 import { memoryOf, stopAll, stopChildrenOnExit } from './processes.ts';
-import { scrapeDropped, scrapeOverhead } from './prometheus.ts';
+import { describeDropped, scrapeDropped, scrapeOverhead } from './prometheus.ts';
 import { formatReport } from './report.ts';
 import type { BenchResults, ContenderInfo } from './results.ts';
 import { throughputScenarios } from './scenarios.ts';
@@ -247,7 +247,7 @@ function telemetryNote(state: TelemetryState): string {
     .map(([signal, { exports, bytes }]) => `${signal} ${exports} exports, ${(bytes / 1e6).toFixed(1)} MB`)
     .join('; ');
   const otlp = received === '' ? 'the OTLP sink received nothing' : `the OTLP sink received ${received}`;
-  const dropped = state.dropped === undefined ? 'drops unknown' : Object.keys(state.dropped).length === 0 ? 'nothing dropped' : `dropped: ${Object.entries(state.dropped).map(([kind, count]) => `${kind} ${count}`).join(', ')}`;
+  const dropped = describeDropped(state.dropped);
   if (state.active) return `active (GET /metrics 200; ${rows}; ${otlp}; ${dropped})`;
   return `NOT ACTIVE in this build: GET /metrics answered ${state.metricsStatus === 0 ? 'nothing' : `HTTP ${state.metricsStatus}`} and ${rows}; the "lessllm" rows ran without telemetry`;
 }
