@@ -68,6 +68,26 @@ describe('telemetry options from the config sections and OTEL_* variables', () =
     assert.throws(() => telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /grpc is not supported/);
   });
 
+  it('reads the span limits as the SDK does: span variables over general ones, 0 allowed for counts, nonsense ignored', () => {
+    assert.deepEqual(telemetryOptionsFromConfig({}, {}).spanLimits, {
+      attributeValueLengthLimit: Infinity,
+      attributeCountLimit: 128,
+      eventCountLimit: 128,
+      attributePerEventCountLimit: 128,
+    });
+    const options = telemetryOptionsFromConfig(
+      {},
+      {
+        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100',
+        OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '4096',
+        OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+        OTEL_SPAN_EVENT_COUNT_LIMIT: '0',
+        OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: 'many',
+      },
+    );
+    assert.deepEqual(options.spanLimits, { attributeValueLengthLimit: 4096, attributeCountLimit: 64, eventCountLimit: 0, attributePerEventCountLimit: 128 });
+  });
+
   it('maps pricing and log sections, with defaults', () => {
     const options = telemetryOptionsFromConfig(
       {

@@ -18,6 +18,7 @@ import {
   type SamplerOptions,
   type TelemetryOptions,
 } from './options.ts';
+import { defaultSpanLimits, type SpanLimits } from './span-limits.ts';
 
 export const telemetrySectionSchema = Type.Object(
   {
@@ -89,6 +90,7 @@ export function telemetryOptionsFromConfig(sections: TelemetrySections, environm
     serviceVersion: undefined,
     resourceAttributes,
     sampler: samplerFromEnvironment(environment),
+    spanLimits: spanLimitsFromEnvironment(environment),
     otlpTraces: exporterWanted(environment.OTEL_TRACES_EXPORTER) ? otlpTarget('TRACES', 'v1/traces', environment) : undefined,
     otlpMetrics: exporterWanted(environment.OTEL_METRICS_EXPORTER) ? otlpTarget('METRICS', 'v1/metrics', environment) : undefined,
     spanQueueSize: positiveNumber(environment.OTEL_BSP_MAX_QUEUE_SIZE) ?? 2048,
@@ -198,6 +200,23 @@ function samplerFromEnvironment(environment: Environment): SamplerOptions {
   return { name: name as SamplerName, ratio };
 }
 
+/** As the SDK reads them: a span-specific variable wins over the general one, then the SDK's default. */
+function spanLimitsFromEnvironment(environment: Environment): SpanLimits {
+  return {
+    attributeValueLengthLimit:
+      positiveNumber(environment.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT) ??
+      positiveNumber(environment.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) ??
+      defaultSpanLimits.attributeValueLengthLimit,
+    attributeCountLimit:
+      countLimit(environment.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) ??
+      countLimit(environment.OTEL_ATTRIBUTE_COUNT_LIMIT) ??
+      defaultSpanLimits.attributeCountLimit,
+    eventCountLimit: countLimit(environment.OTEL_SPAN_EVENT_COUNT_LIMIT) ?? defaultSpanLimits.eventCountLimit,
+    attributePerEventCountLimit:
+      countLimit(environment.OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT) ?? defaultSpanLimits.attributePerEventCountLimit,
+  };
+}
+
 /** The W3C-baggage-like `key=value,key2=value2` lists of OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS. */
 export function parseKeyValueList(value: string | undefined): Record<string, string> {
   const result: Record<string, string> = {};
@@ -218,6 +237,12 @@ export function parseKeyValueList(value: string | undefined): Record<string, str
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** A count limit may be 0 (none kept). */
+function countLimit(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isInteger(number) && number >= 0 ? number : undefined;
 }
 
 function positiveNumber(value: string | undefined): number | undefined {

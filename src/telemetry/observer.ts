@@ -11,7 +11,7 @@ import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-o
 import { responseToEvents } from '../core/response-events.ts';
 import { parseJsonSafely } from '../core/sse.ts';
 import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
-import { endCallSpans, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
+import { callSpanRecords, isSampled, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
 import { summarizeCall } from './call-summary.ts';
 import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
 import type { LogWriter } from './log-table/log-writer.ts';
@@ -94,7 +94,7 @@ class CallRecorder implements CallTrace {
     this.start = start;
     this.context = context;
     const { sdk, metrics } = context.parts;
-    this.spans = sdk ? startCallSpans(sdk.tracer, start) : undefined;
+    this.spans = sdk ? startCallSpans(sdk.tracing, start) : undefined;
     if (start.stream) metrics?.streamStarted(start);
   }
 
@@ -135,10 +135,6 @@ class CallRecorder implements CallTrace {
       this.record(this.result);
     } catch (error) {
       this.context.failed(error);
-      // A span must end even when recording it failed: an open span is never exported.
-      const endTime = this.start.startEpochMs + (this.result.endMonotonicMs - this.start.startMonotonicMs);
-      this.spans?.client.end(endTime);
-      this.spans?.server.end(endTime);
     }
   }
 
@@ -153,21 +149,17 @@ class CallRecorder implements CallTrace {
       },
       parts.prices,
     );
-    const spansWanted = this.spans !== undefined && parts.sdk!.exportsSpans && this.spans.client.isRecording();
+    const { sdk } = parts;
+    const spans = this.spans;
+    const spansWanted = sdk !== undefined && spans !== undefined && sdk.exportsSpans && isSampled(spans);
     const detailsWanted = spansWanted || parts.logWriter !== undefined;
     const content = detailsWanted && parts.captureContent ? captureContent(summary, parts.maxContentBytes) : undefined;
     const http = detailsWanted ? httpDetails(summary) : undefined;
 
-    if (this.spans) {
-      if (spansWanted) endCallSpans(this.spans, summary, content, http);
-      else {
-        this.spans.client.end(summary.endEpochMs);
-        this.spans.server.end(summary.endEpochMs);
-      }
-    }
+    if (spansWanted) sdk.exportSpans(callSpanRecords(sdk.tracing, spans, summary, content, http));
     parts.metrics?.record(summary);
     if (parts.logWriter && http) {
-      const spanContext = this.spans?.client.spanContext();
+      const spanContext = spans?.client.context;
       const ids = spanContext ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : undefined;
       parts.logWriter.enqueue(logRowOf(summary, ids, content, http));
     }

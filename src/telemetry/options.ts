@@ -3,6 +3,7 @@
  * environment (see `telemetryOptionsFromConfig` in config-schema.ts). Nothing in here reads `process.env`
  * again, so two telemetry instances in one process (as in tests) can differ.
  */
+import type { SpanLimits } from './span-limits.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
@@ -48,6 +49,8 @@ export type TelemetryOptions = {
   /** From OTEL_RESOURCE_ATTRIBUTES, merged under service.name. */
   resourceAttributes: Record<string, string>;
   sampler: SamplerOptions;
+  /** OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and the other span limits of the SDK environment specification. */
+  spanLimits: SpanLimits;
   /** Set when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is. */
   otlpTraces: OtlpTarget | undefined;
   /** Set when OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT is. */

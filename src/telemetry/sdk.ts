@@ -4,10 +4,10 @@
  * start-up time in the single executable. The same code runs on Bun, Deno, Node and in
  * `bun build --compile`.
  *
- * - Traces: when an OTLP endpoint is configured, ended spans go to a thread of their own that batches,
- *   encodes and sends them (span-export-thread.ts). Without one, spans are still created (their ids go
- *   upstream in `traceparent` and into the log table) but nothing is exported, and the observer skips
- *   building their attributes.
+ * - Traces: each call's spans are started and built by call-span.ts with the sampler, id generator and
+ *   span limits made here. When an OTLP endpoint is configured, they go to a thread of their own that
+ *   batches, encodes and sends them (span-export-thread.ts). Without one, each call still gets its ids
+ *   (they go upstream in `traceparent` and into the log table), but no span is built.
  * - Metrics: the Prometheus exporter is a pull reader whose text `metricsText()` returns for
  *   `GET /metrics`; it never opens a port of its own. With an OTLP endpoint, a periodic reader pushes the
  *   same instruments too.
@@ -26,7 +26,7 @@
  * metrics still arrive (its providers are not global; checked on Deno 2.9), but leave OTEL_DENO unset:
  * lessllm already exports everything. createTelemetry warns when it sees OTEL_DENO=true.
  */
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -41,31 +41,27 @@ import {
   type ResourceMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, RandomIdGenerator, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
+import type { Tracing } from './call-span.ts';
 import type { SamplerOptions, TelemetryOptions } from './options.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, histogramDefinitions } from './semconv.ts';
 import { assertNever } from '../core/stream-events.ts';
 import { SpanExportThread } from './span-export-thread.ts';
+import type { SpanRecord } from './span-record.ts';
 
 export const instrumentationScope = 'lessllm';
 
 export type DropReport = (kind: 'span_export' | 'span_queue_full' | 'metric_export', count: number) => void;
 
 export type TelemetrySdk = {
-  tracer: Tracer;
+  tracing: Tracing;
   meter: Meter;
-  /** True when finished spans go somewhere; otherwise building their attributes is wasted work. */
+  /** True when finished spans go somewhere; otherwise building them is wasted work. */
   exportsSpans: boolean;
   /** Whether `count` more ended spans fit the export queue now (always, when nothing is exported). */
   hasRoomForSpans(count: number): boolean;
+  /** Hands ended spans to the export thread (dropped and counted when its queue is full). */
+  exportSpans(records: readonly SpanRecord[]): void;
   metricsText(): Promise<string>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -80,12 +76,9 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
     }),
   );
 
-  const spanProcessors: SpanProcessor[] = [];
   const exportThread = options.otlpTraces
     ? new SpanExportThread({ target: options.otlpTraces, queueSize: options.spanQueueSize, resource, reportDrop })
     : undefined;
-  if (exportThread) spanProcessors.push(exportThread);
-  const tracerProvider = new BasicTracerProvider({ resource, sampler: samplerOf(options.sampler), spanProcessors });
 
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const serializer = new PrometheusSerializer();
@@ -105,21 +98,22 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
   const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
 
   return {
-    tracer: tracerProvider.getTracer(instrumentationScope),
+    tracing: { sampler: samplerOf(options.sampler), ids: new RandomIdGenerator(), limits: options.spanLimits, scopeName: instrumentationScope },
     meter: meterProvider.getMeter(instrumentationScope),
-    exportsSpans: spanProcessors.length > 0,
+    exportsSpans: exportThread !== undefined,
     hasRoomForSpans: (count) => exportThread?.hasRoomFor(count) ?? true,
+    exportSpans: (records) => exportThread?.add(records),
     async metricsText() {
       const { resourceMetrics, errors } = await prometheus.collect();
       const text = serializer.serialize(resourceMetrics);
       return errors.length > 0 ? `# collection errors: ${errors.length}\n${text}` : text;
     },
     async forceFlush() {
-      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+      await Promise.allSettled([exportThread?.forceFlush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
       // Each provider flushes what it holds (the last spans, a final metric push) before closing.
-      await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+      await Promise.allSettled([exportThread?.shutdown(), meterProvider.shutdown()]);
     },
   };
 }

@@ -1,28 +1,26 @@
 /**
- * The span processor on the event loop when spans are exported: each ended, sampled span becomes a
- * plain record (span-record.ts), and the records go in batches to the span export thread
- * (span-export-worker.ts), which batches, encodes and sends them as the SDK does. A batch leaves when
+ * The event loop's side of span export: the records of ended, sampled spans (call-span.ts) go in
+ * batches to the span export thread (span-export-worker.ts), which batches, encodes and sends them as
+ * the SDK does. A batch leaves when
  * it holds `spansPerMessage` spans or `sendDelayMs` after its first span, whichever comes first.
  *
  * Bounded like the SDK's own queue: spans waiting here or on their way to the thread count against
  * the span queue size, and a span beyond it is dropped and counted (span_queue_full), so a stalled
  * thread cannot make the gateway hold spans without limit.
  */
-import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { WorkerThread } from '../runtime/worker-thread.ts';
 import { spanExportWorkerUrl } from '../worker-entries.ts';
 import type { OtlpTarget } from './options.ts';
 import type { DropReport } from './sdk.ts';
 import type { SpanDropNotice, SpanExportRequest, SpanExportWorkerData } from './span-export-worker.ts';
-import { spanRecordOf, type SpanRecord } from './span-record.ts';
+import type { SpanRecord } from './span-record.ts';
 
 /** Two calls' worth of spans per message would mean a message per call; this many keeps it rare. */
 const spansPerMessage = 64;
 const sendDelayMs = 20;
 
-export class SpanExportThread implements SpanProcessor {
+export class SpanExportThread {
   private readonly thread: WorkerThread<SpanExportRequest, void, SpanDropNotice>;
   private readonly queueSize: number;
   private readonly reportDrop: DropReport;
@@ -51,17 +49,13 @@ export class SpanExportThread implements SpanProcessor {
     return this.buffer.length + this.inTransit + count <= this.queueSize;
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & 1) === 0) return; // not sampled
-    if (!this.hasRoomFor(1)) {
-      this.reportDrop('span_queue_full', 1);
-      return;
+  add(records: readonly SpanRecord[]): void {
+    for (const record of records) {
+      if (this.hasRoomFor(1)) this.buffer.push(record);
+      else this.reportDrop('span_queue_full', 1);
     }
-    this.buffer.push(spanRecordOf(span));
     if (this.buffer.length >= spansPerMessage) void this.send();
-    else if (this.timer === undefined) {
+    else if (this.timer === undefined && this.buffer.length > 0) {
       this.timer = setTimeout(() => void this.send(), sendDelayMs);
       // Spans waiting to be sent must not keep the process alive: shutdown flushes them.
       (this.timer as { unref?: () => void }).unref?.();

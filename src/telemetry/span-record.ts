@@ -1,8 +1,7 @@
 /**
- * An ended span as plain data, to cross from the event loop to the span export thread as JSON: the SDK's
- * span objects hold functions and class instances that cannot be copied to another thread. `spanRecordOf` runs on the
- * event loop (cheap: the attribute and event objects are copied as they are), `readableSpanOf` in the
- * thread, where the OTLP exporter reads the result exactly as it reads a span of its own SDK.
+ * An ended span as plain data, as the event loop builds it (call-span.ts) and sends it to the span export
+ * thread as JSON; `readableSpanOf` turns it there into the ReadableSpan the OTLP exporter reads, exactly
+ * as it reads a span of its own SDK.
  */
 import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
@@ -30,27 +29,6 @@ export type SpanRecord = {
   droppedLinksCount: number;
   scope: ScopeRecord;
 };
-
-export function spanRecordOf(span: ReadableSpan): SpanRecord {
-  const record: SpanRecord = {
-    name: span.name,
-    kind: span.kind,
-    context: contextRecordOf(span.spanContext()),
-    startTime: span.startTime,
-    endTime: span.endTime,
-    duration: span.duration,
-    status: span.status,
-    attributes: span.attributes,
-    events: span.events,
-    links: span.links.length === 0 ? [] : span.links.map((link) => ({ ...link, context: contextRecordOf(link.context) })),
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
-    scope: span.instrumentationScope,
-  };
-  if (span.parentSpanContext) record.parent = contextRecordOf(span.parentSpanContext);
-  return record;
-}
 
 /**
  * The span again, for the exporter. The exporter groups spans by resource and scope object identity,
@@ -82,7 +60,7 @@ export function readableSpanOf(record: SpanRecord, resource: Resource, scopes: M
   };
 }
 
-function contextRecordOf(context: SpanContext): ContextRecord {
+export function contextRecordOf(context: SpanContext): ContextRecord {
   const record: ContextRecord = { traceId: context.traceId, spanId: context.spanId, traceFlags: context.traceFlags };
   if (context.isRemote !== undefined) record.isRemote = context.isRemote;
   const traceState = context.traceState?.serialize();

@@ -245,6 +245,20 @@ describe('the SDK settings', () => {
     await exported(telemetry);
   });
 
+  it('applies the span limits of OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT and OTEL_SPAN_EVENT_COUNT_LIMIT', async () => {
+    const telemetry = await startTelemetry({ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8', OTEL_SPAN_EVENT_COUNT_LIMIT: '1' });
+    const start = callStart({ protocol: 'openai-chat', body: openAiStreamBody });
+    play(telemetry.observer.startCall(start), start, upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['x'] }), { ttftMs: 1, stepMs: 1 });
+    const [{ client }] = await exported(telemetry);
+    assert.equal(client.attributes['lessllm.client.protocol'], 'openai-c');
+    assert.deepEqual(
+      client.events.map((event) => event.name),
+      ['gen_ai.client.inference.operation.details'],
+      'the newest event is kept',
+    );
+    assert.equal(client.events[0].attributes['gen_ai.input.messages'], '[{"role"');
+  });
+
   it('exports OTLP as protobuf unless told otherwise', async () => {
     const options = telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: spanExport.receiver.url, OTEL_METRICS_EXPORTER: 'none' });
     const telemetry = await createTelemetry(options);
