@@ -25,6 +25,9 @@ export type OpenStreamsResult = {
   firstByteP50Ms: number;
   firstByteP99Ms: number;
   rssIdleMb: number;
+  /** The most RSS sampled while every stream was answering at once (NaN if they never all were). */
+  rssAllOpenMb: number;
+  /** The most RSS sampled during the whole test, including when the streams end and are recorded. */
   rssPeakMb: number;
   /** (peak − idle) / most connections open at once. */
   kbPerStream: number;
@@ -75,6 +78,7 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
 
   const states: StreamState[] = [];
   let rssPeakMb = rssIdleMb;
+  let rssAllOpenMb = Number.NaN;
   let mostOpenAtOnce = 0;
   let mostConnectedAtOnce = 0;
   const begin = performance.now();
@@ -92,7 +96,10 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
     }
     mostOpenAtOnce = Math.max(mostOpenAtOnce, open);
     mostConnectedAtOnce = Math.max(mostConnectedAtOnce, connected);
-    if (options.pid !== undefined) rssPeakMb = Math.max(rssPeakMb, memoryOf(options.pid).rssMb);
+    if (options.pid === undefined) return;
+    const rssMb = memoryOf(options.pid).rssMb;
+    rssPeakMb = Math.max(rssPeakMb, rssMb);
+    if (open === options.streams) rssAllOpenMb = Number.isNaN(rssAllOpenMb) ? rssMb : Math.max(rssAllOpenMb, rssMb);
   }, 100);
 
   for (let opened = 0; opened < options.streams; opened += batchSize) {
@@ -127,6 +134,7 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
     firstByteP50Ms: percentile(firstBytes, 50),
     firstByteP99Ms: percentile(firstBytes, 99),
     rssIdleMb,
+    rssAllOpenMb,
     rssPeakMb,
     kbPerStream: mostConnectedAtOnce > 0 ? ((rssPeakMb - rssIdleMb) * 1024) / mostConnectedAtOnce : Number.NaN,
     seconds,

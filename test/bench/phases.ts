@@ -229,7 +229,7 @@ export async function openStreamsPhase(
     results[contender.id] = result;
     log(
       `  open streams ${contender.label.padEnd(12)} ${result.mostOpenAtOnce} open at once (upstream ${result.upstreamMostOpen}), ` +
-        `${result.stalled} stalled, ${result.failed} failed, RSS ${result.rssIdleMb.toFixed(0)} → ${result.rssPeakMb.toFixed(0)} MB`,
+        `${result.stalled} stalled, ${result.failed} failed, RSS ${result.rssIdleMb.toFixed(0)} → ${result.rssAllOpenMb.toFixed(0)} MB all open, ${result.rssPeakMb.toFixed(0)} MB peak`,
     );
     return result;
   };

@@ -199,7 +199,7 @@ function pacedTable(results: BenchResults, scenarioId: ScenarioId, title: string
 function openStreamsTable(results: BenchResults): string {
   const rows = Object.entries(results.openStreams).map(([id, outcome]) => {
     const label = labelOf(results, id as ContenderId);
-    if (outcome === undefined || 'failure' in outcome) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
+    if (outcome === undefined || 'failure' in outcome) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
     return [
       label,
       String(outcome.streams),
@@ -211,6 +211,7 @@ function openStreamsTable(results: BenchResults): string {
       String(outcome.upstreamMostOpen),
       number(outcome.firstByteP99Ms, 0),
       number(outcome.rssIdleMb, 0),
+      number(outcome.rssAllOpenMb, 0),
       number(outcome.rssPeakMb, 0),
       number(outcome.kbPerStream, 1),
     ];
@@ -227,11 +228,12 @@ function openStreamsTable(results: BenchResults): string {
   });
   return table(
     `${results.settings.openStreams} concurrent open streams, one token a second (${results.settings.openStreamTokens} tokens each)`,
-    ['contender', 'streams', 'completed', 'stalled', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS peak MB', 'KB/stream'],
+    ['contender', 'streams', 'completed', 'stalled', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS all open MB', 'RSS peak MB', 'KB/stream'],
     rows,
     [
       ...notes,
       'connected / streaming / upstream: the most client connections, answering streams, and streams open at the upstream at any one moment.',
+      'RSS all open: the most while every stream was answering at once; RSS peak: the most during the whole test, including the second the streams end and their calls are recorded.',
       'KB/stream = (RSS peak − RSS idle) / connected. Stalled: no byte for 2.5 s, or unfinished at the deadline.',
     ],
   );
