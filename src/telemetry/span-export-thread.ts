@@ -4,16 +4,19 @@
  * the SDK does. A batch leaves when
  * it holds `spansPerMessage` spans or `sendDelayMs` after its first span, whichever comes first.
  *
- * Bounded like the SDK's own queue: spans waiting here or on their way to the thread count against
- * the span queue size, and a span beyond it is dropped and counted (span_queue_full), so a stalled
- * thread cannot make the gateway hold spans without limit.
+ * Bounded like the SDK's own queue: spans waiting here, on their way to the thread and in the thread's
+ * queue (as it last said) count against the span queue size, and a span beyond it is dropped and
+ * counted (span_queue_full), so a stalled thread cannot make the gateway hold spans without limit.
+ * `hasRoomFor` lets the observer hold finished calls back until there is room, rather than have the
+ * thread drop spans it was sent faster than it could export them.
  */
 import type { Resource } from '@opentelemetry/resources';
+import { assertNever } from '../core/stream-events.ts';
 import { WorkerThread } from '../runtime/worker-thread.ts';
 import { spanExportWorkerUrl } from '../worker-entries.ts';
 import type { OtlpTarget } from './options.ts';
 import type { DropReport } from './sdk.ts';
-import type { SpanDropNotice, SpanExportRequest, SpanExportWorkerData } from './span-export-worker.ts';
+import type { SpanExportNotice, SpanExportRequest, SpanExportWorkerData } from './span-export-worker.ts';
 import type { SpanRecord } from './span-record.ts';
 
 /** Two calls' worth of spans per message would mean a message per call; this many keeps it rare. */
@@ -21,11 +24,13 @@ const spansPerMessage = 64;
 const sendDelayMs = 20;
 
 export class SpanExportThread {
-  private readonly thread: WorkerThread<SpanExportRequest, void, SpanDropNotice>;
+  private readonly thread: WorkerThread<SpanExportRequest, void, SpanExportNotice>;
   private readonly queueSize: number;
   private readonly reportDrop: DropReport;
   private buffer: SpanRecord[] = [];
   private inTransit = 0;
+  /** Spans in the thread's queue, not yet handed to its exporter, as of its last notice. */
+  private queuedInThread = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: { target: OtlpTarget; queueSize: number; resource: Resource; reportDrop: DropReport }) {
@@ -40,13 +45,26 @@ export class SpanExportThread {
       entry: spanExportWorkerUrl,
       workerData,
       name: 'span export',
-      onNotice: (notice) => this.reportDrop(notice.kind, notice.count),
+      onNotice: (notice) => this.heard(notice),
     });
   }
 
   /** Whether `count` more spans fit the queue now (the observer holds finished calls back while not). */
   hasRoomFor(count: number): boolean {
-    return this.buffer.length + this.inTransit + count <= this.queueSize;
+    return this.buffer.length + this.inTransit + this.queuedInThread + count <= this.queueSize;
+  }
+
+  private heard(notice: SpanExportNotice): void {
+    switch (notice.kind) {
+      case 'queued':
+        this.queuedInThread = notice.count;
+        return;
+      case 'dropped':
+        this.reportDrop(notice.reason, notice.count);
+        return;
+      default:
+        assertNever(notice);
+    }
   }
 
   add(records: readonly SpanRecord[]): void {
@@ -83,8 +101,9 @@ export class SpanExportThread {
     try {
       await this.thread.request({ kind: 'spans', spans });
     } catch {
-      // The thread stopped before it had them (it is started again for the next batch).
+      // The thread stopped before it had them (it is started again for the next batch, with an empty queue).
       this.reportDrop('span_export', spans.length);
+      this.queuedInThread = 0;
     } finally {
       this.inTransit -= spans.length;
     }

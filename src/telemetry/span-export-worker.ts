@@ -7,7 +7,8 @@
  * What cannot be delivered is counted and reported to the event loop as a notice, which adds it to
  * lessllm.telemetry.dropped: spans an export failed for (collector down or too slow), and spans refused
  * because the queue was full. The queue count mirrors the batch processor's own: a span enters when it
- * arrives and leaves when its batch is handed to the exporter.
+ * arrives and leaves when its batch is handed to the exporter. The event loop is told the count as it
+ * changes, so that it sends no more spans than the queue has room for (span-export-thread.ts).
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -28,14 +29,15 @@ export type SpanExportWorkerData = {
 
 export type SpanExportRequest = { kind: 'spans'; spans: SpanRecord[] } | { kind: 'flush' } | { kind: 'shutdown' };
 
-export type SpanDropNotice = { kind: 'span_export' | 'span_queue_full'; count: number };
+/** Spans dropped here, or how many spans wait in the queue now. */
+export type SpanExportNotice = { kind: 'dropped'; reason: 'span_export' | 'span_queue_full'; count: number } | { kind: 'queued'; count: number };
 
 const { target, queueSize, resource: resourceData } = workerData as SpanExportWorkerData;
 const resource = resourceFromAttributes(resourceData.attributes, { schemaUrl: resourceData.schemaUrl });
 const scopes = new Map<string, SpanRecord['scope']>();
 
-const port = serveRequests<SpanExportRequest, void, SpanDropNotice>(handle);
-const reportDrop = (kind: SpanDropNotice['kind'], count: number) => port.notify({ kind, count });
+const port = serveRequests<SpanExportRequest, void, SpanExportNotice>(handle);
+const reportDrop = (reason: 'span_export' | 'span_queue_full', count: number) => port.notify({ kind: 'dropped', reason, count });
 
 const exporterConfig = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
 const exporter: SpanExporter = target.protocol === 'http/json' ? new OtlpJsonTraceExporter(exporterConfig) : new OtlpProtobufTraceExporter(exporterConfig);
@@ -43,6 +45,7 @@ let queued = 0;
 const counting: SpanExporter = {
   export: (spans, resultCallback) => {
     queued = Math.max(0, queued - spans.length);
+    port.notify({ kind: 'queued', count: queued });
     exporter.export(spans, (result: ExportResult) => {
       if (result.code !== ExportResultCode.SUCCESS) reportDrop('span_export', spans.length);
       resultCallback(result);
@@ -57,6 +60,7 @@ async function handle(request: SpanExportRequest): Promise<void> {
   switch (request.kind) {
     case 'spans': {
       for (const record of request.spans) add(readableSpanOf(record, resource, scopes));
+      port.notify({ kind: 'queued', count: queued });
       return;
     }
     case 'flush':

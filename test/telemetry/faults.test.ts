@@ -109,6 +109,25 @@ describe('telemetry under faults', () => {
     assert.ok(performance.now() - shutdownStarted < 10_000, 'shutdown is bounded');
   });
 
+  it('a burst of calls with more spans than the export queue holds, to a slow collector: they wait for room, none is dropped', async () => {
+    receiver.reset();
+    receiver.behaviour = 'slow';
+    const { telemetry } = await telemetryWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_MAX_QUEUE_SIZE: '40',
+      OTEL_METRICS_EXPORTER: 'none',
+    });
+    // 45 calls ending at once: 90 spans for a queue of 40, whose first full batch takes the collector 200 ms
+    // (calls are held back for room, up to 40 calls).
+    runCalls(telemetry, 45);
+    // Full batches leave at once; the last spans wait for the batch processor's schedule (5 s) or the shutdown.
+    assert.ok(await receiver.waitFor(() => receiver.spans.length >= 80, 4_000), `${receiver.spans.length} spans exported`);
+    assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
+    await telemetry.shutdown();
+    assert.equal(receiver.spans.length, 90);
+  });
+
   it('an observer bug (an event it does not know) is caught, counted and reported once; the span still ends', async () => {
     receiver.reset();
     const { telemetry, warnings } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });

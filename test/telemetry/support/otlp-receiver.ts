@@ -40,7 +40,8 @@ export const SPAN_KIND_SERVER = 2;
 export const SPAN_KIND_CLIENT = 3;
 export const STATUS_ERROR = 2;
 
-export type ReceiverBehaviour = 'accept' | 'fail' | 'stall';
+/** accept; fail with a 500; stall (never answer); slow (accept after 200 ms, like a collector under load). */
+export type ReceiverBehaviour = 'accept' | 'fail' | 'stall' | 'slow';
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -101,6 +102,7 @@ export class OtlpReceiver {
     const contentType = String(request.headers['content-type'] ?? '');
     this.requests.push({ path, contentType });
     if (this.behaviour === 'stall') return; // never answers; the exporter must time out on its own
+    if (this.behaviour === 'slow') await new Promise((resolve) => setTimeout(resolve, 200));
     if (this.behaviour === 'fail') {
       response.writeHead(500, { 'content-type': 'application/json' }).end('{}');
       return;
