@@ -6,9 +6,9 @@
  * ends, as the plain records the span export thread takes (span-record.ts).
  *
  * Why not the SDK's Span objects: a span is written attribute by attribute through validating setters
- * and then copied into a record for the thread; for lessllm's two spans per call that cost the event
- * loop 9–12 µs per call, about a tenth of everything it does for a call. What the SDK's spans would add
- * is kept: the configured sampler decides (through the SDK's own Sampler classes), ids come from its
+ * and then copied into a record for the thread; for lessllm's two spans per call that was about 9 % of
+ * the event loop's time with spans exported, and building the records directly saves it some 6 µs per
+ * call. What the SDK's spans would add is kept: the configured sampler decides (through the SDK's own Sampler classes), ids come from its
  * RandomIdGenerator, and the span limits are applied as it applies them (span-limits.ts).
  */
 import {
