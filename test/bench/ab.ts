@@ -2,7 +2,8 @@
 /**
  * Before/after of a change to lessllm: two source trees run side by side against the same upstream, in
  * interleaved wrk rounds (the order flips every round), and the table gives each tree's median CPU µs per
- * request (from /proc, steadier than req/s on a shared machine) and median req/s.
+ * request (from /proc, steadier than req/s on a shared machine), of the process and of its event loop, and
+ * median req/s.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
  *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency]
@@ -10,9 +11,12 @@
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
  * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
  * exported over OTLP to a local sink, SQLite log table; `no-otlp` is the same without an OTLP endpoint.
- * CPU is the whole gateway process, its threads included. With `--latency`, each round also sends the
- * first scenario open-loop at 1,000 requests/s to each tree and the table adds the median p50 and p99
- * latency (as the benchmark's open-loop phase, without the direct baseline). Needs wrk.
+ * CPU is the whole gateway process, its threads included, and the event loop's (the main thread's) alone:
+ * the event loop is what every request waits for, and its figure moves less from round to round than the
+ * process's, whose worker threads (span export, SQLite) run whenever there is a core free. With
+ * `--latency`, each round also sends the first scenario open-loop at 1,000 requests/s to each tree and the
+ * table adds the median p50 and p99 latency (as the benchmark's open-loop phase, without the direct
+ * baseline). Needs wrk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +71,7 @@ try {
     gateways.push({ tree, contender });
   }
   const cpu = new Map<string, number[]>();
+  const eventLoopCpu = new Map<string, number[]>();
   const rate = new Map<string, number[]>();
   const latency = new Map<string, { p50: number[]; p99: number[] }>();
   for (let round = 0; round < rounds; round++) {
@@ -77,10 +82,12 @@ try {
         if (round === 0) await runWrk(call, { connections: 32, seconds: 1, scriptDirectory: temporaryDirectory });
         const pid = contender.process!.pid;
         const before = cpuTimeMs(pid);
+        const eventLoopBefore = cpuTimeMs(pid, pid);
         const result = await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
         await Bun.sleep(settleMs);
         const key = `${scenario.id}\t${tree}`;
         cpu.set(key, [...(cpu.get(key) ?? []), ((cpuTimeMs(pid) - before) * 1000) / result.requests]);
+        eventLoopCpu.set(key, [...(eventLoopCpu.get(key) ?? []), ((cpuTimeMs(pid, pid) - eventLoopBefore) * 1000) / result.requests]);
         rate.set(key, [...(rate.get(key) ?? []), result.requestsPerSecond]);
         if (result.errors > 0) process.stderr.write(`${scenario.id} ${tree}: ${result.errors} errors\n`);
       }
@@ -97,13 +104,17 @@ try {
     }
   }
   console.log(`lessllm before/after, telemetry ${telemetryMode}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
-  console.log('| scenario | tree | CPU µs/req, median | per round | req/s, median |');
-  console.log('|---|---|---:|---|---:|');
+  console.log('| scenario | tree | CPU µs/req, median | per round | event loop CPU µs/req, median | per round | req/s, median |');
+  console.log('|---|---|---:|---|---:|---|---:|');
   for (const scenario of scenarios) {
     for (const tree of trees) {
       const key = `${scenario.id}\t${tree}`;
       const perRound = cpu.get(key)!;
-      console.log(`| ${scenario.id} | ${tree} | ${median(perRound).toFixed(1)} | ${perRound.map((value) => value.toFixed(0)).join(' ')} | ${median(rate.get(key)!).toFixed(0)} |`);
+      const eventLoopPerRound = eventLoopCpu.get(key)!;
+      const rounded = (values: number[]) => values.map((value) => value.toFixed(0)).join(' ');
+      console.log(
+        `| ${scenario.id} | ${tree} | ${median(perRound).toFixed(1)} | ${rounded(perRound)} | ${median(eventLoopPerRound).toFixed(1)} | ${rounded(eventLoopPerRound)} | ${median(rate.get(key)!).toFixed(0)} |`,
+      );
     }
   }
   if (telemetry) {

@@ -123,10 +123,13 @@ export function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
   }
 }
 
-/** User plus system CPU time the process has used so far, in milliseconds. */
-export function cpuTimeMs(pid: number): number {
+/**
+ * User plus system CPU time the process has used so far, in milliseconds; with `thread`, that thread's
+ * only (the process id is also its main thread's: the event loop's).
+ */
+export function cpuTimeMs(pid: number, thread?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start at field 3, the state.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
