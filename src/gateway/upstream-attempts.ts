@@ -139,11 +139,11 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
       heardBack();
       return failure(signal.aborted ? abortedWith(error) : brokenBeforeFirstByte(plan, error));
     }
-    heardFromUpstream(context);
     if (first.done) {
-      deadlines.pausePhase();
+      heardBack();
       return failure(new GatewayError('bad_gateway', `The upstream ${plan.target.provider.name} ended its stream before sending anything.`));
     }
+    heardFromUpstream(context);
     deadlines.awaitChunks();
     const readSettled = () => {
       deadlines.onChunk();
