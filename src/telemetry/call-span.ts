@@ -136,7 +136,7 @@ export function callSpanRecords(
         endTime,
         status,
         attributes,
-        events: clientEvents(summary, content, endTime),
+        events: clientEvents(summary, content, startTime, endTime),
       }),
     );
   }
@@ -220,8 +220,8 @@ function timedEvent(name: string, attributes: Attributes, time: SpanRecord['star
   return { name, attributes, time, droppedAttributesCount: 0 };
 }
 
-function clientEvents(summary: CallSummary, content: CapturedContent | undefined, endTime: SpanRecord['endTime']): TimedEvent[] {
-  const { start, end } = summary;
+function clientEvents(summary: CallSummary, content: CapturedContent | undefined, startTime: SpanRecord['startTime'], endTime: SpanRecord['endTime']): TimedEvent[] {
+  const { end } = summary;
   const events: TimedEvent[] = [];
   for (const attempt of end.failedAttempts ?? []) {
     const attributes: Attributes = {
@@ -234,7 +234,7 @@ function clientEvents(summary: CallSummary, content: CapturedContent | undefined
     events.push(timedEvent(names.EVENT_LESSLLM_ATTEMPT, attributes, millisToHrTime(attempt.atEpochMs)));
   }
   if (!content) return events;
-  events.push(timedEvent(names.EVENT_LESSLLM_REQUEST, bodyAttributes(content.requestBody), millisToHrTime(start.startEpochMs)));
+  events.push(timedEvent(names.EVENT_LESSLLM_REQUEST, bodyAttributes(content.requestBody), startTime));
   if (content.responseBody) events.push(timedEvent(names.EVENT_LESSLLM_RESPONSE, bodyAttributes(content.responseBody), endTime));
   const details: Attributes = { [names.ATTR_GEN_AI_OPERATION_NAME]: names.GEN_AI_OPERATION_CHAT };
   let truncated = false;

@@ -1,8 +1,8 @@
 /**
  * The event loop's side of span export: the records of ended, sampled spans (call-span.ts) go in
  * batches to the span export thread (span-export-worker.ts), which batches, encodes and sends them as
- * the SDK does. A batch leaves when
- * it holds `spansPerMessage` spans or `sendDelayMs` after its first span, whichever comes first.
+ * the SDK does. A batch leaves when it holds `spansPerMessage` spans or `sendDelayMs` after its first
+ * span, whichever comes first.
  *
  * Bounded like the SDK's own queue: spans waiting here, on their way to the thread and in the thread's
  * queue (as it last said) count against the span queue size, and a span beyond it is dropped and

@@ -29,15 +29,17 @@ export type SpanExportWorkerData = {
 
 export type SpanExportRequest = { kind: 'spans'; spans: SpanRecord[] } | { kind: 'flush' } | { kind: 'shutdown' };
 
+type SpanDropReason = 'span_export' | 'span_queue_full';
+
 /** Spans dropped here, or how many spans wait in the queue now. */
-export type SpanExportNotice = { kind: 'dropped'; reason: 'span_export' | 'span_queue_full'; count: number } | { kind: 'queued'; count: number };
+export type SpanExportNotice = { kind: 'dropped'; reason: SpanDropReason; count: number } | { kind: 'queued'; count: number };
 
 const { target, queueSize, resource: resourceData } = workerData as SpanExportWorkerData;
 const resource = resourceFromAttributes(resourceData.attributes, { schemaUrl: resourceData.schemaUrl });
 const scopes = new Map<string, SpanRecord['scope']>();
 
 const port = serveRequests<SpanExportRequest, void, SpanExportNotice>(handle);
-const reportDrop = (reason: 'span_export' | 'span_queue_full', count: number) => port.notify({ kind: 'dropped', reason, count });
+const reportDrop = (reason: SpanDropReason, count: number) => port.notify({ kind: 'dropped', reason, count });
 
 const exporterConfig = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
 const exporter: SpanExporter = target.protocol === 'http/json' ? new OtlpJsonTraceExporter(exporterConfig) : new OtlpProtobufTraceExporter(exporterConfig);

@@ -45,15 +45,12 @@ export function limitAttributes(attributes: Attributes, countLimit: number, limi
 
 /** The events within the limits: the SDK keeps the newest `eventCountLimit`. */
 export function limitEvents(events: TimedEvent[], limits: SpanLimits): { events: TimedEvent[]; droppedEventsCount: number } {
-  const limitedEvents = events.length > limits.eventCountLimit ? events.slice(events.length - limits.eventCountLimit) : events;
-  for (let index = 0; index < limitedEvents.length; index++) {
-    const event = limitedEvents[index];
+  const kept = events.length > limits.eventCountLimit ? events.slice(events.length - limits.eventCountLimit) : events;
+  const limitedEvents = kept.map((event) => {
     const limited = limitAttributes(event.attributes ?? {}, limits.attributePerEventCountLimit, limits);
-    if (limited.attributes !== event.attributes) {
-      limitedEvents[index] = { ...event, attributes: limited.attributes, droppedAttributesCount: limited.droppedAttributesCount };
-    }
-  }
-  return { events: limitedEvents, droppedEventsCount: events.length - limitedEvents.length };
+    return limited.attributes === event.attributes ? event : { ...event, attributes: limited.attributes, droppedAttributesCount: limited.droppedAttributesCount };
+  });
+  return { events: limitedEvents, droppedEventsCount: events.length - kept.length };
 }
 
 function cutToLength(value: AttributeValue, limit: number): AttributeValue {
