@@ -54,9 +54,61 @@ describe('size-capped JSON', () => {
     assert.ok(JSON.parse(capped.text).preview.startsWith('<html>'));
   });
 
+  it('keeps about as much as the largest fitting cut, whatever the strings are made of', () => {
+    // Trying every limit finds the largest that fits; the computed limit must come close. Strings full of
+    // escapes, emoji, lone surrogates and whitespace outside the strings throw its size estimate off.
+    const exhaustive = (value: unknown, maxBytes: number) => {
+      let low = 16;
+      let high = Math.max(...collectLengths(value)) - 1;
+      let best = 0;
+      while (low <= high) {
+        const limit = Math.floor((low + high) / 2);
+        const size = bytes(JSON.stringify(value, (_key, item) => (typeof item === 'string' && item.length > limit ? item.slice(0, limit) + '…[' + (item.length - limit) + ' more characters]' : item)));
+        if (size <= maxBytes) {
+          best = size;
+          low = limit + 1;
+        } else high = limit - 1;
+      }
+      return best;
+    };
+    const pieces = ['plain words ', 'say "hi"\n', '\\path\\to', 'naïve ', '€', '😀', '\ud800', '\u0001', '\t'];
+    let seed = 7;
+    const random = (below: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % below);
+    const text = (length: number) => Array.from({ length }, () => pieces[random(pieces.length)]).join('');
+    for (let trial = 0; trial < 40; trial++) {
+      const value = {
+        model: 'gpt-4.1',
+        messages: Array.from({ length: 1 + random(12) }, (_, index) => ({ role: index % 2 ? 'assistant' : 'user', content: text(20 + random(3000)) })),
+        tools: Array.from({ length: random(4) }, (_, index) => ({ name: `tool_${index}`, description: text(random(200)) })),
+      };
+      const pretty = random(2) === 1;
+      const raw = JSON.stringify(value, null, pretty ? 2 : undefined);
+      const maxBytes = 2048 + random(40_000);
+      if (bytes(raw) <= maxBytes) continue;
+      const capped = capJsonText(raw, () => value, maxBytes);
+      const size = bytes(capped.text);
+      assert.ok(size <= maxBytes, `trial ${trial}: ${size} > ${maxBytes}`);
+      const parsed = JSON.parse(capped.text);
+      if (parsed.preview !== undefined) {
+        assert.equal(exhaustive(value, maxBytes), 0, `trial ${trial}: previewed although a cut fits`);
+        continue;
+      }
+      assert.equal(parsed.model, 'gpt-4.1');
+      assert.equal(parsed.messages.length, value.messages.length);
+      const reference = exhaustive(value, maxBytes);
+      assert.ok(size >= reference - maxBytes / 16, `trial ${trial}: kept ${size} bytes of ${maxBytes}, trying every limit keeps ${reference}`);
+    }
+  });
+
   it('counts UTF-8 bytes like TextEncoder does', () => {
     for (const text of ['', 'abc', 'é', '€', '😀', 'a😀é€\u0000', '\ud800 lone surrogate']) {
       assert.equal(utf8Length(text), bytes(text), JSON.stringify(text));
     }
   });
 });
+
+function collectLengths(value: unknown): number[] {
+  if (typeof value === 'string') return [value.length];
+  if (value === null || typeof value !== 'object') return [0];
+  return Object.values(value).flatMap(collectLengths);
+}

@@ -3,26 +3,29 @@
  * can parse; instead the longest strings inside the structure are shortened (each marked with how much
  * was cut) until the whole fits. A structure that does not fit even then becomes a small object with a
  * preview of its start.
+ *
+ * Every string longer than some limit is cut to that limit, and the limit is about the largest that fits.
+ * It is computed from the strings' sizes rather than found by trying limits: trying cost a coding agent's
+ * request of 136 KB 17 serialisations per text under the 64 KiB default, 4.7 ms of the event loop for the
+ * request body alone. The computed size leaves out JSON escapes, so the text built at that limit is
+ * measured and the limit computed again with the difference, a round or two.
  */
+import { Buffer } from 'node:buffer';
 
 export type CappedJson = { text: string; truncated: boolean };
 
 /** Strings are never cut shorter than this, so what is kept stays readable. */
 const shortestKeptString = 16;
 
-/** UTF-8 length without encoding the string (no allocation). */
+/** Rounds of computing a limit and measuring the text it gives, before limits are tried one by one. */
+const estimateRounds = 6;
+
+/** A cut text this close under the budget is kept: another round would add little. */
+const closeEnough = 1 / 16;
+
+/** UTF-8 length without encoding the string (native: a JavaScript loop over the characters is 40× slower). */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
-      bytes += 4;
-      index++;
-    } else bytes += 3;
-  }
-  return bytes;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function fits(text: string, maxBytes: number): boolean {
@@ -48,13 +51,73 @@ export function capJson(value: unknown, maxBytes: number): CappedJson {
   return shrink(value, text, maxBytes);
 }
 
-function shrink(value: unknown, fullText: string, maxBytes: number): CappedJson {
-  const longest = longestString(value);
-  if (longest <= shortestKeptString) return preview(fullText, maxBytes);
-  // Binary search for the largest per-string limit that fits.
-  let low = shortestKeptString;
-  let high = longest - 1;
-  let best: string | undefined;
+/** A string that may be cut: its length in UTF-16 units and in UTF-8 bytes. */
+type Cuttable = { length: number; bytes: number };
+
+/** `text` is `value` as JSON (as received, or serialised), too big for `maxBytes`. */
+function shrink(value: unknown, text: string, maxBytes: number): CappedJson {
+  const cuttable: Cuttable[] = [];
+  collectCuttable(value, cuttable);
+  const size = utf8Length(text);
+  let fitting: { limit: number; text: string } | undefined;
+  let tooBig = longestOf(cuttable);
+  // The computed size misses JSON escapes (they grow with what is kept) and whitespace outside strings in
+  // a body as received (fixed), so the measured size is taken as a linear function of the computed one,
+  // fitted to the last two measurements.
+  // Uncut, the text is as big as computed: the first line through that point and the first measurement.
+  let previous = { computed: size, measured: size };
+  let budget = maxBytes;
+  for (let round = 0; round < estimateRounds; round++) {
+    const limit = largestLimit(cuttable, size, budget, (fitting?.limit ?? shortestKeptString - 1) + 1, tooBig - 1);
+    if (limit === undefined) break;
+    const candidate = JSON.stringify(value, stringLimiter(limit));
+    const measured = utf8Length(candidate);
+    if (measured <= maxBytes) {
+      fitting = { limit, text: candidate };
+      if (maxBytes - measured <= maxBytes * closeEnough) break;
+    } else tooBig = limit;
+    const computed = estimatedSize(cuttable, size, limit);
+    const slope = previous.computed !== computed ? (measured - previous.measured) / (computed - previous.computed) : 1;
+    // Aimed at the middle of what is close enough, so that the next round is less likely to overshoot.
+    const aim = maxBytes * (1 - closeEnough / 2);
+    budget = slope > 0 ? computed + (aim - measured) / slope : aim - (measured - computed);
+    previous = { computed, measured };
+  }
+  if (fitting) return { text: fitting.text, truncated: true };
+  return shrinkByTrial(value, text, maxBytes, tooBig - 1);
+}
+
+/** The size of the text with every string longer than `limit` cut to it, from the strings' sizes. */
+function estimatedSize(cuttable: readonly Cuttable[], size: number, limit: number): number {
+  let total = size;
+  for (const { length, bytes } of cuttable) {
+    if (length > limit) total += Math.ceil((bytes * limit) / length) + markerBytes + String(length - limit).length - bytes;
+  }
+  return total;
+}
+
+/** The largest limit from `lowest` to `highest` whose computed size fits `budget`, if any. */
+function largestLimit(cuttable: readonly Cuttable[], size: number, budget: number, lowest: number, highest: number): number | undefined {
+  let low = lowest;
+  let high = highest;
+  let best: number | undefined;
+  while (low <= high) {
+    const limit = Math.floor((low + high) / 2);
+    if (estimatedSize(cuttable, size, limit) <= budget) {
+      best = limit;
+      low = limit + 1;
+    } else high = limit - 1;
+  }
+  return best;
+}
+
+/** The exact search, one serialisation per step: for structures whose computed sizes keep missing. */
+function shrinkByTrial(value: unknown, text: string, maxBytes: number, highest: number): CappedJson {
+  // Strings cut as short as they may be are tried first: when even they are too long, the search is in vain.
+  let best = highest >= shortestKeptString ? JSON.stringify(value, stringLimiter(shortestKeptString)) : undefined;
+  if (best === undefined || !fits(best, maxBytes)) return preview(text, maxBytes);
+  let low = shortestKeptString + 1;
+  let high = highest;
   while (low <= high) {
     const limit = Math.floor((low + high) / 2);
     const candidate = JSON.stringify(value, stringLimiter(limit));
@@ -63,8 +126,27 @@ function shrink(value: unknown, fullText: string, maxBytes: number): CappedJson 
       low = limit + 1;
     } else high = limit - 1;
   }
-  return best === undefined ? preview(fullText, maxBytes) : { text: best, truncated: true };
+  return { text: best, truncated: true };
 }
+
+function collectCuttable(value: unknown, into: Cuttable[]): void {
+  if (typeof value === 'string') {
+    if (value.length > shortestKeptString) into.push({ length: value.length, bytes: utf8Length(value) });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) for (const item of value) collectCuttable(item, into);
+  else for (const key in value) if (Object.hasOwn(value, key)) collectCuttable((value as Record<string, unknown>)[key], into);
+}
+
+function longestOf(cuttable: readonly Cuttable[]): number {
+  let longest = 0;
+  for (const { length } of cuttable) if (length > longest) longest = length;
+  return longest;
+}
+
+/** Bytes of the marker `…[N more characters]` that replaces what was cut, N left out. */
+const markerBytes = utf8Length('…[ more characters]');
 
 function stringLimiter(limit: number): (key: string, value: unknown) => unknown {
   return (_key, value) => (typeof value === 'string' && value.length > limit ? cutString(value, limit) : value);
@@ -75,14 +157,6 @@ function cutString(value: string, limit: number): string {
   const code = value.charCodeAt(limit - 1);
   const end = code >= 0xd800 && code <= 0xdbff ? limit - 1 : limit;
   return `${value.slice(0, end)}…[${value.length - end} more characters]`;
-}
-
-function longestString(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (value === null || typeof value !== 'object') return 0;
-  let longest = 0;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) longest = Math.max(longest, longestString(item));
-  return longest;
 }
 
 /** Last resort: what the content started with, inside a small valid object. */
