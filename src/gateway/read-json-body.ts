@@ -18,14 +18,14 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // is much cheaper than a JS reader loop (measured in the benchmark); a chunked body is counted as it comes.
   const raw = Number.isFinite(declaredLength) ? await request.text() : await readLimited(request, maxBytes);
   if (raw.trim() === '') throw invalidRequest('The request body is empty; expected a JSON object.');
-  if (nestingExceeds(raw, maxNesting)) {
-    throw invalidRequest(`The request body nests arrays and objects more than ${maxNesting} levels deep.`);
-  }
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch (error) {
     throw invalidRequest(`The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (nestingExceeds(body, maxNesting)) {
+    throw invalidRequest(`The request body nests arrays and objects more than ${maxNesting} levels deep.`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidRequest(`The request body must be a JSON object (got ${Array.isArray(body) ? 'an array' : JSON.stringify(body)}).`);
@@ -34,25 +34,25 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 }
 
 /**
- * JSON.parse takes any depth, but everything that walks the value afterwards (stringify for the
- * upstream, validation, telemetry) recurses, and thousands of levels overflow the stack: a 500 for a
- * 10 KB body. No real request nests anywhere near this deep (tool schemas run to a few dozen).
+ * JSON.parse takes any depth (its parser keeps its own stack, in JavaScriptCore and V8 alike), but
+ * everything that walks the value afterwards (stringify for the upstream, validation, telemetry)
+ * recurses, and thousands of levels overflow the stack: a 500 for a 10 KB body. No real request nests
+ * anywhere near this deep (tool schemas run to a few dozen).
  */
 const maxNesting = 512;
 
-/** A scan of the raw text (strings skipped), so the check itself cannot overflow. */
-function nestingExceeds(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 92) index++; // backslash: skip the escaped character
-      else if (code === 34) inString = false;
-    } else if (code === 34) inString = true;
-    else if (code === 91 || code === 123) {
-      if (++depth > limit) return true;
-    } else if (code === 93 || code === 125) depth--;
+/**
+ * Walks the parsed value no deeper than `limit` levels, so the check itself cannot overflow. It visits
+ * values, not characters: a coding agent's 136 KB request took 18 µs this way against 290 µs for a scan
+ * of its text.
+ */
+function nestingExceeds(value: unknown, limit: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > limit) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestingExceeds(item, limit, depth + 1)) return true;
+  } else {
+    for (const key in value) if (nestingExceeds((value as Record<string, unknown>)[key], limit, depth + 1)) return true;
   }
   return false;
 }
