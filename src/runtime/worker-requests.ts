@@ -13,8 +13,8 @@ export function serveRequests<Request, Value, Notice = never>(handle: (request: 
   if (!port) throw new Error('serveRequests runs in a worker thread (see src/runtime/worker-thread.ts)');
   const send = (message: ThreadMessage<Value, Notice>) => port.postMessage(message);
   let previous: Promise<void> = Promise.resolve();
-  port.on('message', (text: string) => {
-    const { id, request } = JSON.parse(text) as ThreadRequest<Request>;
+  port.on('message', (message: string | ThreadRequest<Request>) => {
+    const { id, request } = typeof message === 'string' ? (JSON.parse(message) as ThreadRequest<Request>) : message;
     previous = previous.then(async () => {
       try {
         send({ reply: id, ok: true, value: await handle(request) });

@@ -60,8 +60,11 @@ export type TelemetrySdk = {
   exportsSpans: boolean;
   /** Whether `count` more ended spans fit the export queue now (always, when nothing is exported). */
   hasRoomForSpans(count: number): boolean;
-  /** Hands ended spans to the export thread (dropped and counted when its queue is full). */
-  exportSpans(records: readonly SpanRecord[]): void;
+  /**
+   * Hands ended spans to the export thread (dropped and counted when its queue is full); `textChars` is
+   * how much captured content they carry.
+   */
+  exportSpans(records: readonly SpanRecord[], textChars: number): void;
   metricsText(): Promise<string>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -102,7 +105,7 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
     meter: meterProvider.getMeter(instrumentationScope),
     exportsSpans: exportThread !== undefined,
     hasRoomForSpans: (count) => exportThread?.hasRoomFor(count) ?? true,
-    exportSpans: (records) => exportThread?.add(records),
+    exportSpans: (records, textChars) => exportThread?.add(records, textChars),
     async metricsText() {
       const { resourceMetrics, errors } = await prometheus.collect();
       const text = serializer.serialize(resourceMetrics);

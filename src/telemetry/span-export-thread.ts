@@ -12,7 +12,7 @@
  */
 import type { Resource } from '@opentelemetry/resources';
 import { assertNever } from '../core/stream-events.ts';
-import { WorkerThread } from '../runtime/worker-thread.ts';
+import { encodingFor, WorkerThread } from '../runtime/worker-thread.ts';
 import { spanExportWorkerUrl } from '../worker-entries.ts';
 import type { OtlpTarget } from './options.ts';
 import type { DropReport } from './sdk.ts';
@@ -28,6 +28,8 @@ export class SpanExportThread {
   private readonly queueSize: number;
   private readonly reportDrop: DropReport;
   private buffer: SpanRecord[] = [];
+  /** Characters of captured content in the buffered spans: decides how they are sent. */
+  private bufferTextChars = 0;
   private inTransit = 0;
   /** Spans in the thread's queue, not yet handed to its exporter, as of its last notice. */
   private queuedInThread = 0;
@@ -67,11 +69,15 @@ export class SpanExportThread {
     }
   }
 
-  add(records: readonly SpanRecord[]): void {
-    for (const record of records) {
-      if (this.hasRoomFor(1)) this.buffer.push(record);
-      else this.reportDrop('span_queue_full', 1);
+  /** `textChars`: the characters of captured content the records carry (bodies, messages). */
+  add(records: readonly SpanRecord[], textChars: number): void {
+    if (!this.hasRoomFor(records.length)) {
+      // All or none, so the content count stays right; the observer waits for room, so this is rare.
+      this.reportDrop('span_queue_full', records.length);
+      return;
     }
+    this.buffer.push(...records);
+    this.bufferTextChars += textChars;
     if (this.buffer.length >= spansPerMessage) void this.send();
     else if (this.timer === undefined && this.buffer.length > 0) {
       this.timer = setTimeout(() => void this.send(), sendDelayMs);
@@ -96,10 +102,12 @@ export class SpanExportThread {
     this.timer = undefined;
     if (this.buffer.length === 0) return;
     const spans = this.buffer;
+    const encoding = encodingFor(this.bufferTextChars, spans.length);
     this.buffer = [];
+    this.bufferTextChars = 0;
     this.inTransit += spans.length;
     try {
-      await this.thread.request({ kind: 'spans', spans });
+      await this.thread.request({ kind: 'spans', spans }, encoding);
     } catch {
       // The thread stopped before it had them (it is started again for the next batch, with an empty queue).
       this.reportDrop('span_export', spans.length);

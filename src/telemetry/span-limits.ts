@@ -25,12 +25,20 @@ export const defaultSpanLimits: SpanLimits = {
 
 export type LimitedAttributes = { attributes: Attributes; droppedAttributesCount: number };
 
-/** The attributes within the limits. With the defaults and lessllm's few dozen attributes, the object itself. */
+/**
+ * The attributes within the limits, without those whose value is undefined (the SDK's setAttribute ignores
+ * them, and a cloned record would keep them: src/runtime/worker-thread.ts). With the defaults and
+ * lessllm's few dozen attributes, all set, the object itself.
+ */
 export function limitAttributes(attributes: Attributes, countLimit: number, limits: SpanLimits): LimitedAttributes {
   const cutsValues = limits.attributeValueLengthLimit !== Infinity;
   let count = 0;
-  for (const key in attributes) if (attributes[key] !== undefined) count++;
-  if (!cutsValues && count <= countLimit) return { attributes, droppedAttributesCount: 0 };
+  let keys = 0;
+  for (const key in attributes) {
+    keys++;
+    if (attributes[key] !== undefined) count++;
+  }
+  if (!cutsValues && count <= countLimit && count === keys) return { attributes, droppedAttributesCount: 0 };
   const limited: Attributes = {};
   let kept = 0;
   for (const key in attributes) {

@@ -217,6 +217,34 @@ describe('telemetry of the running gateway', () => {
     assert.ok(overheadMs > 0 && overheadMs < timed.ttftMs / 10, `overhead ${overheadMs.toFixed(2)} ms of a call the mock took ${timed.ttftMs} ms to start`);
   });
 
+  it("keeps a coding agent's long request whole in the span and the log row (sent to their threads cloned, not as JSON)", async () => {
+    // Source text as agents send it: quotes, backslashes, newlines, non-ASCII; 50 KB, under the 64 KiB cap.
+    const source = Array.from({ length: 400 }, (_, line) => `const path${line} = "src\\dir\\file${line}.ts"; // naïve — ${'x'.repeat(line % 40)} 🙂\n`).join('');
+    // A model of its own, so the per-route call counts of the metrics test stay as they are.
+    const model = `${routesForOpenAiClient[0].model}-agent`;
+    upstream.enqueue(answerWith({ model, text: answerText, usage }));
+    callsMade.push(model);
+    const requestBody = { model, messages: [{ role: 'user' as const, content: source }] };
+    await openAiClient(gateway).chat.completions.create(requestBody);
+    const { client: span } = await spansOfUpstreamCall(String(upstream.lastRequest().headers.traceparent));
+    const recorded = String(span.events.find((event) => event.name === 'lessllm.request')!.attributes['lessllm.body']);
+    assert.equal(span.attributes['lessllm.truncated'], undefined);
+    assert.deepEqual(JSON.parse(recorded), requestBody);
+    const details = span.events.find((event) => event.name === 'gen_ai.client.inference.operation.details')!.attributes;
+    assert.equal(JSON.parse(String(details['gen_ai.input.messages']))[0].parts[0].content, source);
+    const store = await openLogStore({ kind: 'sqlite', path: databasePath });
+    try {
+      let row: LogRow | undefined;
+      for (const deadline = Date.now() + 15_000; !row && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        row = (await store.latest(1000)).find((candidate) => candidate.spanId === span.spanId);
+      }
+      assert.ok(row, 'the call has its row');
+      assert.equal(row.requestBody, recorded, 'the row holds the same request as the span');
+    } finally {
+      await store.close();
+    }
+  });
+
   // lessllm.overhead (and the lessllm_gateway_overhead histogram) is the call's time less the upstream's:
   // an upstream that pauses before its body and between its events must not show up in it.
   for (const route of routesForOpenAiClient) {

@@ -11,7 +11,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { desc, getTableColumns, getTableName, is, SQL, type Column } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
-import { WorkerThread } from '../../runtime/worker-thread.ts';
+import { encodingFor, WorkerThread } from '../../runtime/worker-thread.ts';
 import { sqliteLogWorkerUrl } from '../../worker-entries.ts';
 import type { LogStore } from './log-store.ts';
 import type { LogRow } from './row.ts';
@@ -34,7 +34,8 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
       await thread.request({ kind: 'migrate' });
     },
     async insert(rows) {
-      await thread.request({ kind: 'insert', rows: rows.map(rowInsert.values) });
+      const values = rows.map(rowInsert.values);
+      await thread.request({ kind: 'insert', rows: values }, encodingFor(textChars(values), values.length));
     },
     async latest(limit) {
       reader ??= await openReader(path);
@@ -81,6 +82,13 @@ function rowInsertOf(): { sql: string; values(row: LogRow): SQLInputValue[] } {
       return values;
     },
   };
+}
+
+/** Characters in the rows' text values (the bodies are most of them). */
+function textChars(rows: readonly SQLInputValue[][]): number {
+  let chars = 0;
+  for (const values of rows) for (const value of values) if (typeof value === 'string') chars += value.length;
+  return chars;
 }
 
 function quoteIdentifier(name: string): string {
