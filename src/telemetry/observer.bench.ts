@@ -1,11 +1,12 @@
 /**
  * What the telemetry observer costs per call, printed as a table (a program, not a test):
  *
- *   ./node_modules/.bin/bun src/telemetry/observer.bench.ts [calls] [tokens]
+ *   ./node_modules/.bin/bun src/telemetry/observer.bench.ts [calls] [tokens] [hello|agent]
  *   ./node_modules/.bin/node src/telemetry/observer.bench.ts
  *   ./node_modules/.bin/deno run -A src/telemetry/observer.bench.ts
  *
- * Each call is a streamed answer of `tokens` text deltas (decoded by the real OpenAI stream decoder).
+ * Each call is a streamed answer of `tokens` text deltas (decoded by the real OpenAI stream decoder), to
+ * a short request (`hello`, the default) or to the benchmark's coding agent request of 138 KB (`agent`).
  * "hot path" is what the gateway itself runs synchronously: startCall, upstreamHeaders, onEvent for
  * every event, end. "finish" is the work deferred to after the last byte (usage, cost, span attributes,
  * bodies, metrics, log row). Export happens in the background and is not in either column; the OTLP
@@ -21,20 +22,26 @@ import type { StreamEvent } from '../core/stream-events.ts';
 import { openAiChatProtocol } from '../protocols/openai-chat/index.ts';
 import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from './index.ts';
 import type { TelemetryObserver } from './observer.ts';
+import { agentRequestBody } from '../../test/bench/scenarios.ts';
 
 const calls = Number(process.argv[2] ?? 2000);
 const tokens = Number(process.argv[3] ?? 200);
+const request = process.argv[4] ?? 'hello';
+if (request !== 'hello' && request !== 'agent') throw new Error(`request ${request}: hello or agent`);
 
-const body = {
-  model: 'gpt-4.1',
-  stream: true,
-  stream_options: { include_usage: true },
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'Write a short story about a lighthouse keeper. '.repeat(20) },
-  ],
-};
-const rawBody = JSON.stringify(body);
+const rawBody =
+  request === 'agent'
+    ? agentRequestBody('gpt-4.1')
+    : JSON.stringify({
+        model: 'gpt-4.1',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [
+          { role: 'system', content: 'You are a helpful assistant.' },
+          { role: 'user', content: 'Write a short story about a lighthouse keeper. '.repeat(20) },
+        ],
+      });
+const body = JSON.parse(rawBody) as Record<string, unknown>;
 const events = streamEvents(tokens);
 
 function streamEvents(count: number): StreamEvent[] {
@@ -160,7 +167,7 @@ async function main(): Promise<void> {
     : (globalThis as any).Deno
       ? `deno ${(globalThis as any).Deno.version.deno}`
       : `node ${process.version}`;
-  console.log(`telemetry observer cost per call — ${runtime}, ${calls} calls of ${events.length} events (${tokens} tokens)\n`);
+  console.log(`telemetry observer cost per call — ${runtime}, ${calls} calls of ${events.length} events (${tokens} tokens), ${request} request of ${rawBody.length} characters\n`);
   const header = ['scenario', 'hot path p50 µs', 'p99 µs', 'ns/event', 'finish p50 µs', 'p99 µs', 'wall µs/call'];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index].length)));
   const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');

@@ -5,7 +5,7 @@
  */
 import type { Wire } from './upstream-answers.ts';
 
-export type ScenarioId = 'json' | 'stream20' | 'stream200' | 'converted-json' | 'converted-stream20';
+export type ScenarioId = 'json' | 'stream20' | 'stream200' | 'converted-json' | 'converted-stream20' | 'agent-stream20';
 
 export type Scenario = {
   id: ScenarioId;
@@ -14,6 +14,8 @@ export type Scenario = {
   /** The protocol the upstream speaks; `anthropic` is the converted route for an OpenAI client. */
   upstream: Wire;
   model: string;
+  /** What the client asks: a one-line hello (the default), or a coding agent's long request (OpenAI only). */
+  request?: 'hello' | 'agent';
 };
 
 export const throughputScenarios: readonly Scenario[] = [
@@ -22,6 +24,14 @@ export const throughputScenarios: readonly Scenario[] = [
   { id: 'stream200', title: 'streaming passthrough, 200 chunks (OpenAI → OpenAI)', stream: true, upstream: 'openai', model: 'gpt-bench-c200' },
   { id: 'converted-json', title: 'converted, non-streaming (OpenAI client → Anthropic upstream)', stream: false, upstream: 'anthropic', model: 'claude-bench-c20' },
   { id: 'converted-stream20', title: 'converted, streaming 20 chunks (OpenAI client → Anthropic upstream)', stream: true, upstream: 'anthropic', model: 'claude-bench-c20' },
+  {
+    id: 'agent-stream20',
+    title: "a coding agent's request of 130 KB (system prompt, 20 tools, 15 tool rounds), streaming 20 chunks, passthrough",
+    stream: true,
+    upstream: 'openai',
+    model: 'gpt-bench-c20',
+    request: 'agent',
+  },
 ];
 
 /** Paced streams for time to first token and per-chunk delay: 20 ms to the first token, then one every 2 ms. */
@@ -42,7 +52,7 @@ const prompt = 'Say hello to the benchmark in a few words.';
 export function openAiBody(scenario: Scenario): string {
   return JSON.stringify({
     model: scenario.model,
-    messages: [{ role: 'user', content: prompt }],
+    ...(scenario.request === 'agent' ? agentConversation() : { messages: [{ role: 'user', content: prompt }] }),
     max_tokens: 1024,
     stream: scenario.stream,
     ...(scenario.stream ? { stream_options: { include_usage: true } } : {}),
@@ -50,5 +60,42 @@ export function openAiBody(scenario: Scenario): string {
 }
 
 export function anthropicBody(scenario: Scenario): string {
+  if (scenario.request === 'agent') throw new Error(`${scenario.id}: the agent request exists in OpenAI's shape only`);
   return JSON.stringify({ model: scenario.model, max_tokens: 1024, messages: [{ role: 'user', content: prompt }], stream: scenario.stream });
+}
+
+/** The agent scenario's request body, streaming, for `model` (also used by src/telemetry/observer.bench.ts). */
+export function agentRequestBody(model: string): string {
+  return JSON.stringify({ model, ...agentConversation(), max_tokens: 1024, stream: true, stream_options: { include_usage: true } });
+}
+
+/**
+ * What a coding agent sends on its sixteenth turn: long instructions, its tools, and every earlier tool
+ * call with the file it returned (source text: quotes, backslashes and newlines to escape, a little
+ * non-ASCII). The same bytes every time; about 130 KB.
+ */
+function agentConversation(): { messages: unknown[]; tools: unknown[] } {
+  const source = (file: number, lines: number) =>
+    Array.from(
+      { length: lines },
+      (_, line) => `  const value${line} = await read("src/module${file}/part${line}.ts", { encoding: 'utf8' }); // step ${line}\n\tif (!value${line}) throw new Error(\`missing \\ ${line}\`);`,
+    ).join('\n');
+  const messages: unknown[] = [
+    { role: 'system', content: `You are a careful coding agent. Résumé of the rules — read them all:\n${source(0, 150)}` },
+    { role: 'user', content: 'Find why the build fails and fix it. 🙂' },
+  ];
+  for (let turn = 1; turn <= 15; turn++) {
+    const id = `call_${turn.toString().padStart(4, '0')}`;
+    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path: `src/module${turn}/index.ts` }) } }] });
+    messages.push({ role: 'tool', tool_call_id: id, content: source(turn, 50) });
+  }
+  const tools = Array.from({ length: 20 }, (_, index) => ({
+    type: 'function',
+    function: {
+      name: `tool_${index}`,
+      description: `Tool ${index}: reads, writes or searches files in the workspace and reports what it did, with paths relative to the root.`,
+      parameters: { type: 'object', properties: { path: { type: 'string', description: 'a path in the workspace' }, limit: { type: 'integer' } }, required: ['path'] },
+    },
+  }));
+  return { messages, tools };
 }
