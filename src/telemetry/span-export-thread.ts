@@ -7,8 +7,11 @@
  * Bounded like the SDK's own queue: spans waiting here, on their way to the thread and in the thread's
  * queue (as it last said) count against the span queue size, and a span beyond it is dropped and
  * counted (span_queue_full), so a stalled thread cannot make the gateway hold spans without limit.
- * `hasRoomFor` lets the observer hold finished calls back until there is room, rather than have the
- * thread drop spans it was sent faster than it could export them.
+ * The SDK bounds the number of spans only, which bounds no memory when spans carry bodies: with coding
+ * agents' requests of 138 KB, the 2,048 spans of a full queue and the calls held back for it took the
+ * gateway to 2.3 GB. So the text the spans carry is bounded too (`maxQueuedTextChars`, counted here and
+ * by the thread). `hasRoomFor` lets the observer hold finished calls back until there is room, rather
+ * than have the thread drop spans it was sent faster than it could export them.
  */
 import type { Resource } from '@opentelemetry/resources';
 import { assertNever } from '../core/stream-events.ts';
@@ -23,6 +26,12 @@ import type { SpanRecord } from './span-record.ts';
 const spansPerMessage = 64;
 const sendDelayMs = 20;
 
+/**
+ * Characters of captured text (bodies, messages) the spans between the observer and the exporter may
+ * carry in all: 16 Mi, 32 MB as UTF-16, some 250 calls at the 64 KiB capture cap.
+ */
+export const maxQueuedTextChars = 16 * 1024 * 1024;
+
 export class SpanExportThread {
   private readonly thread: WorkerThread<SpanExportRequest, void, SpanExportNotice>;
   private readonly queueSize: number;
@@ -31,8 +40,10 @@ export class SpanExportThread {
   /** Characters of captured content in the buffered spans: decides how they are sent. */
   private bufferTextChars = 0;
   private inTransit = 0;
-  /** Spans in the thread's queue, not yet handed to its exporter, as of its last notice. */
+  private inTransitTextChars = 0;
+  /** Spans in the thread's queue, not yet handed to its exporter, and their text, as of its last notice. */
   private queuedInThread = 0;
+  private queuedTextCharsInThread = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: { target: OtlpTarget; queueSize: number; resource: Resource; reportDrop: DropReport }) {
@@ -51,15 +62,22 @@ export class SpanExportThread {
     });
   }
 
-  /** Whether `count` more spans fit the queue now (the observer holds finished calls back while not). */
-  hasRoomFor(count: number): boolean {
-    return this.buffer.length + this.inTransit + this.queuedInThread + count <= this.queueSize;
+  /**
+   * Whether `count` more spans, with `textChars` characters of text, fit the queue now (the observer holds
+   * finished calls back while not).
+   */
+  hasRoomFor(count: number, textChars = 0): boolean {
+    const queuedTextChars = this.bufferTextChars + this.inTransitTextChars + this.queuedTextCharsInThread;
+    // A call bigger than the whole budget still goes through an empty queue.
+    const textFits = queuedTextChars === 0 || queuedTextChars + textChars <= maxQueuedTextChars;
+    return this.buffer.length + this.inTransit + this.queuedInThread + count <= this.queueSize && textFits;
   }
 
   private heard(notice: SpanExportNotice): void {
     switch (notice.kind) {
       case 'queued':
         this.queuedInThread = notice.count;
+        this.queuedTextCharsInThread = notice.textChars;
         return;
       case 'dropped':
         this.reportDrop(notice.reason, notice.count);
@@ -71,7 +89,7 @@ export class SpanExportThread {
 
   /** `textChars`: the characters of captured content the records carry (bodies, messages). */
   add(records: readonly SpanRecord[], textChars: number): void {
-    if (!this.hasRoomFor(records.length)) {
+    if (!this.hasRoomFor(records.length, textChars)) {
       // All or none, so the content count stays right; the observer waits for room, so this is rare.
       this.reportDrop('span_queue_full', records.length);
       return;
@@ -102,18 +120,21 @@ export class SpanExportThread {
     this.timer = undefined;
     if (this.buffer.length === 0) return;
     const spans = this.buffer;
-    const encoding = encodingFor(this.bufferTextChars, spans.length);
+    const textChars = this.bufferTextChars;
     this.buffer = [];
     this.bufferTextChars = 0;
     this.inTransit += spans.length;
+    this.inTransitTextChars += textChars;
     try {
-      await this.thread.request({ kind: 'spans', spans }, encoding);
+      await this.thread.request({ kind: 'spans', spans }, encodingFor(textChars, spans.length));
     } catch {
       // The thread stopped before it had them (it is started again for the next batch, with an empty queue).
       this.reportDrop('span_export', spans.length);
       this.queuedInThread = 0;
+      this.queuedTextCharsInThread = 0;
     } finally {
       this.inTransit -= spans.length;
+      this.inTransitTextChars -= textChars;
     }
   }
 }

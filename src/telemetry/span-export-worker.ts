@@ -7,8 +7,9 @@
  * What cannot be delivered is counted and reported to the event loop as a notice, which adds it to
  * lessllm.telemetry.dropped: spans an export failed for (collector down or too slow), and spans refused
  * because the queue was full. The queue count mirrors the batch processor's own: a span enters when it
- * arrives and leaves when its batch is handed to the exporter. The event loop is told the count as it
- * changes, so that it sends no more spans than the queue has room for (span-export-thread.ts).
+ * arrives and leaves when its batch is handed to the exporter. The event loop is told the count, and the
+ * characters of text the queued spans' events carry (the captured bodies: most of their memory), as they
+ * change, so that it sends no more than the queue has room for (span-export-thread.ts).
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -31,8 +32,8 @@ export type SpanExportRequest = { kind: 'spans'; spans: SpanRecord[] } | { kind:
 
 type SpanDropReason = 'span_export' | 'span_queue_full';
 
-/** Spans dropped here, or how many spans wait in the queue now. */
-export type SpanExportNotice = { kind: 'dropped'; reason: SpanDropReason; count: number } | { kind: 'queued'; count: number };
+/** Spans dropped here, or how many spans (and characters of event text) wait in the queue now. */
+export type SpanExportNotice = { kind: 'dropped'; reason: SpanDropReason; count: number } | { kind: 'queued'; count: number; textChars: number };
 
 const { target, queueSize, resource: resourceData } = workerData as SpanExportWorkerData;
 const resource = resourceFromAttributes(resourceData.attributes, { schemaUrl: resourceData.schemaUrl });
@@ -44,10 +45,15 @@ const reportDrop = (reason: SpanDropReason, count: number) => port.notify({ kind
 const exporterConfig = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
 const exporter: SpanExporter = target.protocol === 'http/json' ? new OtlpJsonTraceExporter(exporterConfig) : new OtlpProtobufTraceExporter(exporterConfig);
 let queued = 0;
+let queuedTextChars = 0;
+const textCharsOf = new WeakMap<ReadableSpan, number>();
+const notifyQueued = () => port.notify({ kind: 'queued', count: queued, textChars: queuedTextChars });
 const counting: SpanExporter = {
   export: (spans, resultCallback) => {
     queued = Math.max(0, queued - spans.length);
-    port.notify({ kind: 'queued', count: queued });
+    for (const span of spans) queuedTextChars -= textCharsOf.get(span) ?? 0;
+    queuedTextChars = Math.max(0, queuedTextChars);
+    notifyQueued();
     exporter.export(spans, (result: ExportResult) => {
       if (result.code !== ExportResultCode.SUCCESS) reportDrop('span_export', spans.length);
       resultCallback(result);
@@ -62,7 +68,7 @@ async function handle(request: SpanExportRequest): Promise<void> {
   switch (request.kind) {
     case 'spans': {
       for (const record of request.spans) add(readableSpanOf(record, resource, scopes));
-      port.notify({ kind: 'queued', count: queued });
+      notifyQueued();
       return;
     }
     case 'flush':
@@ -76,6 +82,22 @@ async function handle(request: SpanExportRequest): Promise<void> {
 
 function add(span: ReadableSpan): void {
   if (queued >= queueSize) reportDrop('span_queue_full', 1);
-  else queued++;
+  else {
+    queued++;
+    const textChars = eventTextChars(span);
+    textCharsOf.set(span, textChars);
+    queuedTextChars += textChars;
+  }
   batch.onEnd(span);
+}
+
+function eventTextChars(span: ReadableSpan): number {
+  let chars = 0;
+  for (const event of span.events) {
+    for (const key in event.attributes) {
+      const value = event.attributes[key];
+      if (typeof value === 'string') chars += value.length;
+    }
+  }
+  return chars;
 }

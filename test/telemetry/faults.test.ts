@@ -19,7 +19,7 @@ const body = { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', conten
 const events = upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['a', 'b', 'c', 'd'], usage: { input: 5, output: 4 } });
 
 /** Runs `count` complete calls through the observer; returns the slowest single observer call in ms. */
-function runCalls(telemetry: Telemetry, count: number): number {
+function runCalls(telemetry: Telemetry, count: number, requestBody: unknown = body): number {
   let slowest = 0;
   const timed = <T>(action: () => T): T => {
     const before = performance.now();
@@ -28,7 +28,7 @@ function runCalls(telemetry: Telemetry, count: number): number {
     return result;
   };
   for (let call = 0; call < count; call++) {
-    const start = callStart({ protocol: 'openai-chat', body });
+    const start = callStart({ protocol: 'openai-chat', body: requestBody });
     const trace = timed(() => telemetry.observer.startCall(start));
     timed(() => trace.upstreamHeaders());
     for (const event of events) timed(() => trace.onEvent(event, performance.now()));
@@ -37,10 +37,10 @@ function runCalls(telemetry: Telemetry, count: number): number {
   return slowest;
 }
 
-/** Telemetry from these environment variables, its warnings collected instead of printed. */
-async function telemetryWith(environment: Record<string, string>): Promise<{ telemetry: Telemetry; warnings: string[] }> {
+/** Telemetry from these environment variables (and config sections), its warnings collected instead of printed. */
+async function telemetryWith(environment: Record<string, string>, sections: Record<string, unknown> = {}): Promise<{ telemetry: Telemetry; warnings: string[] }> {
   const warnings: string[] = [];
-  const telemetry = await createTelemetry({ ...telemetryOptionsFromConfig({}, environment), warn: (message) => warnings.push(message) });
+  const telemetry = await createTelemetry({ ...telemetryOptionsFromConfig(sections, environment), warn: (message) => warnings.push(message) });
   return { telemetry, warnings };
 }
 
@@ -126,6 +126,23 @@ describe('telemetry under faults', () => {
     assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
     await telemetry.shutdown();
     assert.equal(receiver.spans.length, 90);
+  });
+
+  it('a collector that never answers, calls with big bodies: what waits for export is bounded by its text, not only by the span count', async () => {
+    receiver.reset();
+    receiver.behaviour = 'stall';
+    // 60 calls of 400,000 characters (captured twice: the body, the messages): 120 spans, far from the
+    // 2,048 of the queue, but 48 M characters of text against a budget of 16 Mi.
+    const big = { ...body, messages: [{ role: 'user', content: 'x'.repeat(400_000) }] };
+    const { telemetry } = await telemetryWith(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TIMEOUT: '300', OTEL_METRICS_EXPORTER: 'none' },
+      { telemetry: { max_content_bytes: 1_000_000 } },
+    );
+    runCalls(telemetry, 60, big);
+    await settle(200);
+    const droppedSpans = await dropped(telemetry, 'span_queue_full');
+    assert.ok(droppedSpans > 0 && droppedSpans < 120, `${droppedSpans} of 120 spans dropped for the text they carry`);
+    await telemetry.shutdown();
   });
 
   it('an observer bug (an event it does not know) is caught, counted and reported once; the span still ends', async () => {
