@@ -11,6 +11,7 @@ import { createObserver } from './observer.ts';
 import type { TelemetryOptions } from './options.ts';
 import { PriceTable } from './pricing.ts';
 import { startSdk } from './sdk.ts';
+import { maxQueuedTextChars } from './span-export-thread.ts';
 
 export type { TelemetryOptions } from './options.ts';
 export {
@@ -74,6 +75,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     captureContent: options.captureContent,
     maxContentBytes: options.maxContentBytes,
     maxHeldCalls: options.spanQueueSize,
+    maxWaitingTextChars: maxQueuedTextChars,
     reportDrop,
     warn,
   });

@@ -30,6 +30,8 @@ export type ObserverParts = {
   maxContentBytes: number;
   /** Finished calls held back at most while the span export queue is full (its size: OTEL_BSP_MAX_QUEUE_SIZE). */
   maxHeldCalls: number;
+  /** Characters of request and response bodies the calls waiting to be recorded keep at most. */
+  maxWaitingTextChars: number;
   reportDrop(kind: DroppedKind, count: number): void;
   warn(message: string): void;
 };
@@ -41,7 +43,11 @@ export type TelemetryObserver = CallObserver & {
 
 export function createObserver(parts: ObserverParts): TelemetryObserver {
   // A call's two spans must fit the export queue before it is recorded.
-  const line = new RecordingLine({ hasRoom: () => parts.sdk?.hasRoomForSpans(2) ?? true, maxHeld: parts.maxHeldCalls });
+  const line = new RecordingLine({
+    hasRoom: () => parts.sdk?.hasRoomForSpans(2) ?? true,
+    maxHeld: parts.maxHeldCalls,
+    maxWaitingTextChars: parts.maxWaitingTextChars,
+  });
   let warnedAboutFailure = false;
   const failed = (error: unknown) => {
     parts.reportDrop('observer_error', 1);
@@ -89,6 +95,8 @@ class CallRecorder implements CallTrace {
   private firstContentAtMs: number | undefined;
   private result: CallEnd | undefined;
   private recorded = false;
+  /** What the call keeps in memory until it is recorded, roughly: its request and response bodies. */
+  textChars = 0;
 
   constructor(start: CallStart, context: RecorderContext) {
     this.start = start;
@@ -120,6 +128,7 @@ class CallRecorder implements CallTrace {
   end(result: CallEnd): void {
     if (this.result !== undefined) return;
     this.result = result;
+    this.textChars = this.start.rawRequestBody.length + (result.responseBody?.length ?? 0);
     try {
       if (this.start.stream) this.context.parts.metrics?.streamEnded(this.start);
       this.context.line.add(this);

@@ -10,17 +10,29 @@
  *   the calls back instead of ending spans that would be dropped: in the same burst 2,900 of 10,000
  *   spans were dropped for a full queue. A held call costs nothing new (its answer is in memory until it
  *   is recorded anyway), and the thread catches up on the CPU the event loop leaves it. The holding is
- *   bounded: beyond `maxHeld` waiting calls the line records regardless, and what does not fit is
- *   dropped and counted as before.
+ *   bounded: beyond `maxHeld` waiting calls, or `maxWaitingTextChars` characters of their bodies (2,048
+ *   coding agents' requests are 280 MB), the line records regardless, and what does not fit is dropped
+ *   and counted as before.
+ * - Memory. Recording a coding agent's call (bodies of 138 KB to cap, copy and send) costs the event loop
+ *   about a millisecond, and under a sustained load of them the slices fell behind: every finished call
+ *   waited with its bodies, 3,000 calls and 1.9 GB after five seconds. Beyond `maxWaitingTextChars`
+ *   the line records without yielding until it is back under: the traffic slows down instead of the
+ *   memory growing, and no call's telemetry is lost for it.
  */
 
-export type Recordable = { finishNow(): void };
+export type Recordable = {
+  /** Characters of the request and response bodies the call keeps in memory until it is recorded. */
+  readonly textChars: number;
+  finishNow(): void;
+};
 
 export type RecordingLineOptions = {
   /** Whether recording one more call now would fit its telemetry (the span export queue has room). */
   hasRoom(): boolean;
   /** Calls held back for room at most; more are recorded at once. */
   maxHeld: number;
+  /** Characters of body text the waiting calls keep at most; more are recorded at once. */
+  maxWaitingTextChars: number;
   /** Longest one turn of recording, in milliseconds. */
   sliceMs?: number;
   /** How soon to look again when there was no room, in milliseconds. */
@@ -29,8 +41,10 @@ export type RecordingLineOptions = {
 
 export class RecordingLine {
   private readonly options: Required<RecordingLineOptions>;
-  private waiting: Recordable[] = [];
+  /** Calls in the order they ended; those before `head` are recorded, their slots emptied. */
+  private waiting: Array<Recordable | undefined> = [];
   private head = 0;
+  private waitingTextChars = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RecordingLineOptions) {
@@ -43,6 +57,7 @@ export class RecordingLine {
 
   add(call: Recordable): void {
     this.waiting.push(call);
+    this.waitingTextChars += call.textChars;
     this.schedule(0);
   }
 
@@ -53,7 +68,8 @@ export class RecordingLine {
     const head = this.head;
     this.waiting = [];
     this.head = 0;
-    for (let index = head; index < calls.length; index++) calls[index].finishNow();
+    this.waitingTextChars = 0;
+    for (let index = head; index < calls.length; index++) calls[index]!.finishNow();
   }
 
   private schedule(delayMs: number): void {
@@ -69,13 +85,18 @@ export class RecordingLine {
     this.timer = undefined;
     const sliceEnd = performance.now() + this.options.sliceMs;
     while (this.length > 0) {
-      if (this.length <= this.options.maxHeld && !this.options.hasRoom()) {
+      const mayHold = this.length <= this.options.maxHeld && this.waitingTextChars <= this.options.maxWaitingTextChars;
+      if (mayHold && !this.options.hasRoom()) {
         this.compact();
         this.schedule(this.options.retryMs);
         return;
       }
-      this.waiting[this.head++].finishNow();
-      if (performance.now() >= sliceEnd) break;
+      const call = this.waiting[this.head]!;
+      // A recorded call must not stay reachable from here: an agent's call keeps a megabyte or more.
+      this.waiting[this.head++] = undefined;
+      this.waitingTextChars -= call.textChars;
+      call.finishNow();
+      if (performance.now() >= sliceEnd && this.waitingTextChars <= this.options.maxWaitingTextChars) break;
     }
     this.compact();
     if (this.length > 0) this.schedule(0);
