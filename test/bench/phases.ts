@@ -6,7 +6,7 @@
 import { bunFetchCap, type Contender, type ContenderId } from './contenders.ts';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.ts';
 import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
-import { cpuTimeMs } from './processes.ts';
+import { cpuTimeMs, waitUntilIdle } from './processes.ts';
 import { meanBetween, scrapeOverhead } from './prometheus.ts';
 import { medianRecord, type Measured, type OverheadComparison, type ThroughputRun } from './results.ts';
 import { openLoopScenario, openStreamsScenario, pacedScenarios, type Scenario, type ScenarioId } from './scenarios.ts';
@@ -103,6 +103,8 @@ export async function throughputPhase(
         const pid = contender.process?.pid;
         const cpuBefore = pid === undefined ? Number.NaN : cpuTimeMs(pid);
         const result = await runWrk(contender.call(scenario), { connections: plan.connections, seconds: plan.wrkSeconds, scriptDirectory });
+        // What it still does for these requests after the load stops is part of their cost.
+        if (pid !== undefined) await waitUntilIdle(pid);
         const cpuMs = pid === undefined ? Number.NaN : cpuTimeMs(pid) - cpuBefore;
         measured.runs.push({ ...result, cpuMsPerRequest: cpuMs / Math.max(1, result.requests) });
         if (result.errors > result.requests * 0.01) measured.failure ??= `${result.errors} errors in ${result.requests} requests (run ${run + 1})`;

@@ -138,6 +138,24 @@ export function cpuTimeMs(pid: number, thread?: number): number {
   }
 }
 
+/**
+ * Waits until a process has gone quiet (under 5 % of a core for 200 ms), at most `maxMs`: a gateway
+ * still works after its load stops (telemetry it deferred, its threads' exports), and that work must
+ * count as its own and not slow whichever contender runs next. Returns how long it took.
+ */
+export async function waitUntilIdle(pid: number, maxMs = 15_000): Promise<number> {
+  const started = performance.now();
+  const intervalMs = 200;
+  let before = cpuTimeMs(pid);
+  while (performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const now = cpuTimeMs(pid);
+    if (!(now - before >= intervalMs * 0.05)) break; // NaN too: the process is gone
+    before = now;
+  }
+  return performance.now() - started;
+}
+
 /** Samples the resident memory of some processes every 100 ms until stopped; returns the highest seen. */
 export function sampleRss(pids: readonly number[]): { stop(): Map<number, number> } {
   const highest = new Map<number, number>(pids.map((pid) => [pid, memoryOf(pid).rssMb]));

@@ -66,7 +66,7 @@ function makePlan(argv: string[]): Plan {
     throughput: throughputScenarios.map((scenario) => ({
       scenario,
       contenders: quick
-        ? scenario.id !== 'json' && scenario.id !== 'stream20'
+        ? !['json', 'stream20', 'agent-stream20'].includes(scenario.id)
           ? withoutOff
           : everyone.filter((id) => !throughputReferences.has(id))
         : everyone.filter((id) => scenario.stream || id !== streamingReference),

@@ -26,7 +26,7 @@ export const throughputScenarios: readonly Scenario[] = [
   { id: 'converted-stream20', title: 'converted, streaming 20 chunks (OpenAI client → Anthropic upstream)', stream: true, upstream: 'anthropic', model: 'claude-bench-c20' },
   {
     id: 'agent-stream20',
-    title: "a coding agent's request of 130 KB (system prompt, 20 tools, 15 tool rounds), streaming 20 chunks, passthrough",
+    title: "a coding agent's request of 138 KB (system prompt, 20 tools, 15 tool rounds), streaming 20 chunks, passthrough",
     stream: true,
     upstream: 'openai',
     model: 'gpt-bench-c20',
