@@ -52,6 +52,7 @@ export class SpanExportThread {
     const workerData: SpanExportWorkerData = {
       target: options.target,
       queueSize: options.queueSize,
+      exportAtTextChars: maxQueuedTextChars / 2,
       resource: { attributes: options.resource.attributes, schemaUrl: options.resource.schemaUrl },
     };
     this.thread = new WorkerThread({
@@ -63,14 +64,13 @@ export class SpanExportThread {
   }
 
   /**
-   * Whether `count` more spans, with `textChars` characters of text, fit the queue now (the observer holds
-   * finished calls back while not).
+   * Whether `count` more spans fit the queue now (the observer holds finished calls back while not). The
+   * text bound is checked before, not after them: the observer cannot know a call's text before it records
+   * it, and one call (five texts of at most `max_content_bytes`) is little next to the bound.
    */
-  hasRoomFor(count: number, textChars = 0): boolean {
+  hasRoomFor(count: number): boolean {
     const queuedTextChars = this.bufferTextChars + this.inTransitTextChars + this.queuedTextCharsInThread;
-    // A call bigger than the whole budget still goes through an empty queue.
-    const textFits = queuedTextChars === 0 || queuedTextChars + textChars <= maxQueuedTextChars;
-    return this.buffer.length + this.inTransit + this.queuedInThread + count <= this.queueSize && textFits;
+    return this.buffer.length + this.inTransit + this.queuedInThread + count <= this.queueSize && queuedTextChars < maxQueuedTextChars;
   }
 
   private heard(notice: SpanExportNotice): void {
@@ -89,7 +89,7 @@ export class SpanExportThread {
 
   /** `textChars`: the characters of captured content the records carry (bodies, messages). */
   add(records: readonly SpanRecord[], textChars: number): void {
-    if (!this.hasRoomFor(records.length, textChars)) {
+    if (!this.hasRoomFor(records.length)) {
       // All or none, so the content count stays right; the observer waits for room, so this is rare.
       this.reportDrop('span_queue_full', records.length);
       return;

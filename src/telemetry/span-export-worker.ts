@@ -25,6 +25,12 @@ import { readableSpanOf, type SpanRecord } from './span-record.ts';
 export type SpanExportWorkerData = {
   target: OtlpTarget;
   queueSize: number;
+  /**
+   * Queued event text at which the queue is exported without waiting for a full batch or the schedule:
+   * spans bounded by their text (span-export-thread.ts) may never make a batch of 512, and waiting 5 s
+   * for the schedule each time dropped most of coding agents' spans.
+   */
+  exportAtTextChars: number;
   resource: { attributes: DetectedResourceAttributes; schemaUrl?: string };
 };
 
@@ -35,7 +41,7 @@ type SpanDropReason = 'span_export' | 'span_queue_full';
 /** Spans dropped here, or how many spans (and characters of event text) wait in the queue now. */
 export type SpanExportNotice = { kind: 'dropped'; reason: SpanDropReason; count: number } | { kind: 'queued'; count: number; textChars: number };
 
-const { target, queueSize, resource: resourceData } = workerData as SpanExportWorkerData;
+const { target, queueSize, exportAtTextChars, resource: resourceData } = workerData as SpanExportWorkerData;
 const resource = resourceFromAttributes(resourceData.attributes, { schemaUrl: resourceData.schemaUrl });
 const scopes = new Map<string, SpanRecord['scope']>();
 
@@ -69,6 +75,7 @@ async function handle(request: SpanExportRequest): Promise<void> {
     case 'spans': {
       for (const record of request.spans) add(readableSpanOf(record, resource, scopes));
       notifyQueued();
+      exportIfMuchText();
       return;
     }
     case 'flush':
@@ -78,6 +85,23 @@ async function handle(request: SpanExportRequest): Promise<void> {
     default:
       assertNever(request);
   }
+}
+
+let exporting: Promise<void> | undefined;
+
+/**
+ * Exports what is queued now when its text is past `exportAtTextChars` (the batch processor's flush;
+ * failures are counted by `counting`), and again after, while it still is.
+ */
+function exportIfMuchText(): void {
+  if (exporting || queuedTextChars < exportAtTextChars) return;
+  exporting = batch
+    .forceFlush()
+    .catch(() => {})
+    .finally(() => {
+      exporting = undefined;
+      exportIfMuchText();
+    });
 }
 
 function add(span: ReadableSpan): void {

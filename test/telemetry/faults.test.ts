@@ -16,10 +16,13 @@ import { freePort } from '../support/loopback.ts';
 import { parsePrometheusText, valueOf } from './support/prometheus-text.ts';
 
 const body = { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'hello' }] };
+/** A call with a big body (400,000 characters, captured twice: the body and the messages). */
+const bigBody = { ...body, messages: [{ role: 'user', content: 'x'.repeat(400_000) }] };
+const bigCapture = { telemetry: { max_content_bytes: 1_000_000 } };
 const events = upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['a', 'b', 'c', 'd'], usage: { input: 5, output: 4 } });
 
 /** Runs `count` complete calls through the observer; returns the slowest single observer call in ms. */
-function runCalls(telemetry: Telemetry, count: number, requestBody: unknown = body): number {
+function runCalls(telemetry: Telemetry, count: number, requestBody: Record<string, unknown> = body): number {
   let slowest = 0;
   const timed = <T>(action: () => T): T => {
     const before = performance.now();
@@ -131,18 +134,27 @@ describe('telemetry under faults', () => {
   it('a collector that never answers, calls with big bodies: what waits for export is bounded by its text, not only by the span count', async () => {
     receiver.reset();
     receiver.behaviour = 'stall';
-    // 60 calls of 400,000 characters (captured twice: the body, the messages): 120 spans, far from the
-    // 2,048 of the queue, but 48 M characters of text against a budget of 16 Mi.
-    const big = { ...body, messages: [{ role: 'user', content: 'x'.repeat(400_000) }] };
-    const { telemetry } = await telemetryWith(
-      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TIMEOUT: '300', OTEL_METRICS_EXPORTER: 'none' },
-      { telemetry: { max_content_bytes: 1_000_000 } },
-    );
-    runCalls(telemetry, 60, big);
+    // 100 big calls: 200 spans, far from the 2,048 of the queue, but 80 M characters against 16 Mi.
+    const environment = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TIMEOUT: '10000', OTEL_METRICS_EXPORTER: 'none' };
+    const { telemetry } = await telemetryWith(environment, bigCapture);
+    runCalls(telemetry, 100, bigBody);
     await settle(200);
     const droppedSpans = await dropped(telemetry, 'span_queue_full');
-    assert.ok(droppedSpans > 0 && droppedSpans < 120, `${droppedSpans} of 120 spans dropped for the text they carry`);
+    assert.ok(droppedSpans > 0 && droppedSpans < 200, `${droppedSpans} of 200 spans dropped for the text they carry`);
     await telemetry.shutdown();
+  });
+
+  it('a slow collector, calls with big bodies: spans leave as their text adds up, not after the 5 s schedule, and none is dropped', async () => {
+    receiver.reset();
+    receiver.behaviour = 'slow';
+    const environment = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' };
+    const { telemetry } = await telemetryWith(environment, bigCapture);
+    runCalls(telemetry, 60, bigBody);
+    // 120 spans never make a batch of 512: without exports driven by their text they would wait 5 s.
+    assert.ok(await receiver.waitFor(() => receiver.spans.length >= 100, 4_000), `${receiver.spans.length} spans exported`);
+    assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
+    await telemetry.shutdown();
+    assert.equal(receiver.spans.length, 120);
   });
 
   it('an observer bug (an event it does not know) is caught, counted and reported once; the span still ends', async () => {
