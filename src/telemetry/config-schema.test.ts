@@ -98,7 +98,7 @@ describe('telemetry options from the config sections and OTEL_* variables', () =
     );
     assert.deepEqual(options.pricingOverrides['house-*'], { input: 0.5, output: 1.5, cacheRead: 0.5, cacheWrite: 0.5 });
     assert.deepEqual(options.pricingOverrides['gpt-4.1'], { input: 1, output: 4, cacheRead: 0.25, cacheWrite: 1 });
-    assert.deepEqual(options.log, { database: { kind: 'sqlite', path: './calls.db' }, batchSize: 10, flushIntervalMs: 1000, queueLimit: 10000 });
+    assert.deepEqual(options.log, { database: { kind: 'sqlite', path: './calls.db' }, batchSize: 10, flushIntervalMs: 1000, queueLimit: 10000, queueTextLimit: 16 * 1024 * 1024 });
     const postgres = telemetryOptionsFromConfig({ log: { database: 'postgres://u:p@db:5432/lessllm' } }, {});
     assert.deepEqual(postgres.log?.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/lessllm' });
   });

@@ -57,6 +57,7 @@ export const logSectionSchema = Type.Object(
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     flush_interval_ms: Type.Optional(Type.Integer({ minimum: 10 })),
     queue_limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    queue_text_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'characters of request and response bodies the queued rows hold at most' })),
   },
   { additionalProperties: false },
 );
@@ -115,6 +116,7 @@ function logTableOptions(section: LogSection): LogTableOptions {
     batchSize: section.batch_size ?? defaultLogTable.batchSize,
     flushIntervalMs: section.flush_interval_ms ?? defaultLogTable.flushIntervalMs,
     queueLimit: section.queue_limit ?? defaultLogTable.queueLimit,
+    queueTextLimit: section.queue_text_limit ?? defaultLogTable.queueTextLimit,
   };
 }
 

@@ -39,6 +39,8 @@ export type LogTableOptions = {
   flushIntervalMs: number;
   /** Rows held in memory at most; beyond this, new rows are dropped and counted. */
   queueLimit: number;
+  /** Characters of request and response bodies the queued rows hold at most; beyond, the same. */
+  queueTextLimit: number;
 };
 
 export type TelemetryOptions = {
@@ -74,4 +76,5 @@ export type TelemetryOptions = {
 
 export const defaultMaxContentBytes = 64 * 1024;
 
-export const defaultLogTable = { batchSize: 100, flushIntervalMs: 1000, queueLimit: 10_000 };
+// 10,000 rows of coding agents' calls (bodies capped at 64 KiB each) would be 2.6 GB: the text is bounded too.
+export const defaultLogTable = { batchSize: 100, flushIntervalMs: 1000, queueLimit: 10_000, queueTextLimit: 16 * 1024 * 1024 };

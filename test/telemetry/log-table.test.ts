@@ -163,6 +163,22 @@ describe('log table on SQLite', () => {
     await store.close();
   });
 
+  it('bounds the queue by the bodies its rows hold too, not only by their number', async () => {
+    const path = join(directory, 'full-text.db');
+    const { telemetry } = await telemetryWithLog({ database: `sqlite:${path}`, queue_text_limit: 1000, batch_size: 100, flush_interval_ms: 600_000 });
+    for (let call = 0; call < 8; call++) failedCall(telemetry);
+    await settle();
+    const dropped = await droppedCount(telemetry, 'log_queue_full');
+    await telemetry.shutdown();
+    const store = await openLogStore({ kind: 'sqlite', path });
+    const rows = await store.latest(100);
+    await store.close();
+    // Each row holds the request body and the error it got back; as many as fit 1,000 characters are kept.
+    const rowChars = rows[0].requestBody!.length + rows[0].responseBody!.length;
+    assert.equal(rows.length, Math.floor(1000 / rowChars), `${rowChars} characters a row`);
+    assert.equal(dropped, 8 - rows.length);
+  });
+
   it('retries while another process holds the database locked, and writes once it is free', async () => {
     const path = join(directory, 'locked.db');
     const { telemetry: setup } = await telemetryWithLog({ database: `sqlite:${path}` });

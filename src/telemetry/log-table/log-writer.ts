@@ -1,6 +1,6 @@
 /**
- * Writes log rows in the background: a bounded in-memory queue, drained in batches at most every
- * `flushIntervalMs` (sooner once a batch is full). A call only ever pushes onto the queue, so a slow,
+ * Writes log rows in the background: a bounded in-memory queue (in rows, and in characters of the bodies
+ * they hold), drained in batches at most every `flushIntervalMs` (sooner once a batch is full). A call only ever pushes onto the queue, so a slow,
  * locked or unreachable database never slows a stream. When the queue is full new rows are dropped and
  * counted; a batch that fails is retried, and dropped (counted) after a few failures. Each kind of
  * trouble is logged once until writing works again (a full queue: until the queue has caught up).
@@ -19,6 +19,7 @@ const attemptsPerBatch = 3;
 
 export class LogWriter {
   private readonly queue: LogRow[] = [];
+  private queuedTextChars = 0;
   private readonly options: LogTableOptions;
   private readonly openStore: () => Promise<LogStore>;
   private readonly reports: LogWriterReports;
@@ -48,15 +49,18 @@ export class LogWriter {
 
   enqueue(row: LogRow): void {
     if (this.closed) return;
-    if (this.queue.length >= this.options.queueLimit) {
+    const textChars = textCharsOf(row);
+    const textFull = this.queue.length > 0 && this.queuedTextChars + textChars > this.options.queueTextLimit;
+    if (this.queue.length >= this.options.queueLimit || textFull) {
       this.reports.dropped('log_queue_full', 1);
       this.warnOnce(
         'queue',
-        `log table: queue full (${this.options.queueLimit} rows), the database is not keeping up; dropping rows (counted in lessllm_telemetry_dropped_total)`,
+        `log table: queue full (${this.options.queueLimit} rows or ${this.options.queueTextLimit} characters of bodies), the database is not keeping up; dropping rows (counted in lessllm_telemetry_dropped_total)`,
       );
       return;
     }
     this.queue.push(row);
+    this.queuedTextChars += textChars;
     this.schedule();
   }
 
@@ -72,6 +76,7 @@ export class LogWriter {
       this.reports.dropped('log_write', this.queue.length);
       this.reports.warn(`log table: ${this.queue.length} rows could not be written before shutdown`);
       this.queue.length = 0;
+      this.queuedTextChars = 0;
     }
     await this.store?.close().catch(() => {});
     this.store = undefined;
@@ -109,19 +114,23 @@ export class LogWriter {
         this.failedAttempts++;
         this.warnOnce('write', `log table: writing to ${describeDatabase(this.options)} failed: ${messageOf(error)}; will retry`);
         if (this.failedAttempts >= attemptsPerBatch) {
-          this.queue.splice(0, batch.length);
+          this.removeWritten(batch.length);
           this.reports.dropped('log_write', batch.length);
           this.failedAttempts = 0;
         }
         return;
       }
-      this.queue.splice(0, batch.length);
+      this.removeWritten(batch.length);
       this.failedAttempts = 0;
       this.warned.delete('open');
       this.warned.delete('write');
     }
     // A full queue is reported again only once it has caught up: under a sustained overload, once.
     this.warned.delete('queue');
+  }
+
+  private removeWritten(count: number): void {
+    for (const row of this.queue.splice(0, count)) this.queuedTextChars -= textCharsOf(row);
   }
 
   private async readyStore(): Promise<LogStore> {
@@ -154,6 +163,10 @@ export class LogWriter {
     this.warned.add(key);
     this.reports.warn(message);
   }
+}
+
+function textCharsOf(row: LogRow): number {
+  return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
 }
 
 function describeDatabase(options: LogTableOptions): string {
