@@ -1,6 +1,7 @@
 /**
- * The benchmark's phases, each over every contender against the same upstream: closed-loop throughput
- * (wrk), open-loop latency, paced streams (TTFT and per-chunk delay), and many open streams. Contenders
+ * The benchmark's phases, each over every contender against the same upstream, in the order run.ts runs
+ * them: open-loop latency, paced streams (TTFT and per-chunk delay), many open streams, and closed-loop
+ * throughput (wrk). Contenders
  * take turns within a phase, and the order rotates between runs so none always goes first.
  */
 import { bunFetchCap, type Contender, type ContenderId } from './contenders.ts';

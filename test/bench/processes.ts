@@ -4,7 +4,7 @@
  * none outlives the benchmark, whether it ends normally, throws, or is stopped with Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { sleep } from './stats.ts';
 
 export { freePort } from '../support/loopback.ts';
@@ -120,6 +120,15 @@ export function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
     return { rssMb: kilobytes(status, 'VmRSS:') / 1024, peakRssMb: kilobytes(status, 'VmHWM:') / 1024 };
   } catch {
     return { rssMb: Number.NaN, peakRssMb: Number.NaN };
+  }
+}
+
+/** Starts the peak of `memoryOf` (VmHWM) again from the current RSS (Linux: /proc/<pid>/clear_refs). */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not Linux, or not ours: the peak then covers the process's whole life, as the report says.
   }
 }
 

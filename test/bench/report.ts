@@ -243,7 +243,7 @@ function memoryTable(results: BenchResults): string {
   const rows = results.contenders
     .filter((contender) => contender.pid !== undefined && Number.isFinite(contender.peakRssMb))
     .map((contender) => [contender.label, number(contender.peakRssMb, 0)]);
-  return table('peak resident memory over the load phases (VmHWM, before the open-streams test)', ['contender', 'peak RSS MB'], rows);
+  return table('peak resident memory during the closed-loop throughput phase (VmHWM, reset before it)', ['contender', 'peak RSS MB'], rows);
 }
 
 function summaryTable(results: BenchResults): string {

@@ -21,7 +21,7 @@ export type ContenderInfo = {
   unavailable: string | undefined;
   /** Per scenario: why its answer was not the upstream's (then the scenario is not load-tested). */
   probeFailures: Partial<Record<ScenarioId | `paced-${ScenarioId}`, string>>;
-  /** VmHWM after the load phases, before the open-streams test. */
+  /** VmHWM over the closed-loop throughput phase (reset before it). */
   peakRssMb: number;
   /** Started for the open-streams test alone (a variant), so absent from the other tables. */
   openStreamsOnly?: boolean;

@@ -7,7 +7,7 @@
  *
  * Options: --quick, --runs N, --streams N (open-streams test size), --contenders a,b,… (subset; direct
  * and floor are always kept as the references). Needs `wrk` (Debian package). The full mode loads both
- * cores for about ten minutes; the quick one for under a minute.
+ * cores for about twelve minutes; the quick one for under a minute.
  *
  * If lessllm streams no more than Bun's fetch cap (256) at once in the open-streams test, a second
  * lessllm with BUN_CONFIG_MAX_HTTP_REQUESTS raised is measured too, to show what the cap costs.
@@ -30,7 +30,7 @@ import {
   type Paths,
 } from './contenders.ts';
 import { openLoopPhase, openStreamsPhase, pacedPhase, probe, throughputPhase, warmUp, type Plan, type ProbeKey } from './phases.ts';
-import { memoryOf, stopAll, stopChildrenOnExit } from './processes.ts';
+import { memoryOf, resetPeakRss, stopAll, stopChildrenOnExit } from './processes.ts';
 import { describeDropped, scrapeDropped, scrapeOverhead } from './prometheus.ts';
 import { formatReport } from './report.ts';
 import type { BenchResults, ContenderInfo } from './results.ts';
@@ -144,14 +144,14 @@ async function main(): Promise<void> {
     }
     const telemetry = await telemetryState(contenders.find((contender) => contender.id === 'lessllm'));
 
-    log('bench: closed-loop throughput (wrk)');
-    const throughput = await throughputPhase(contenders, plan, probeFailures, temporaryDirectory, log);
+    // The saturating throughput runs come last: after them (a coding agent's requests among them) the
+    // processes carry those runs' heaps and backlogs, and latency at a moderate rate or the memory of
+    // open streams measured the leftovers as much as the gateway.
     log(`bench: open loop at ${plan.openLoop.rate} req/s`);
     const latencyContenders = contenders.filter((contender) => !throughputReferences.has(contender.id));
     const { openLoop, overhead } = await openLoopPhase(latencyContenders, plan, probeFailures, log);
     log('bench: paced streams (TTFT, per-chunk delay)');
     const paced = await pacedPhase(latencyContenders, plan, probeFailures, log);
-    for (const info of infos) if (info.pid !== undefined) info.peakRssMb = memoryOf(info.pid).peakRssMb;
     log(`bench: ${plan.openStreams.streams} open streams`);
     const startUncapped = async () => {
       const contender = await startLessllm(paths, upstream, {
@@ -174,6 +174,11 @@ async function main(): Promise<void> {
       return contender;
     };
     const openStreams = await openStreamsPhase(contenders, plan, probeFailures, upstream.url, log, startUncapped);
+    // The peak memory row covers the throughput phase alone.
+    for (const info of infos) if (info.pid !== undefined) resetPeakRss(info.pid);
+    log('bench: closed-loop throughput (wrk)');
+    const throughput = await throughputPhase(contenders, plan, probeFailures, temporaryDirectory, log);
+    for (const info of infos) if (info.pid !== undefined) info.peakRssMb = memoryOf(info.pid).peakRssMb;
     telemetry.logRows = await logRows(join(temporaryDirectory, 'lessllm-log.db'));
     const lessllm = contenders.find((contender) => contender.id === 'lessllm');
     if (lessllm?.process) telemetry.dropped = await scrapeDropped(lessllm.process.url);
