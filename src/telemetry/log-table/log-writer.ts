@@ -1,13 +1,13 @@
 /**
  * Writes log rows in the background: a bounded in-memory queue (in rows, and in characters of the bodies
- * they hold), drained in batches at most every `flushIntervalMs` (sooner once a batch is full). A call only ever pushes onto the queue, so a slow,
- * locked or unreachable database never slows a stream. When the queue is full new rows are dropped and
+ * they hold), drained in batches at most every `flushIntervalMs` (sooner once a batch is full). A call
+ * only ever pushes onto the queue, so a slow, locked or unreachable database never slows a stream. When the queue is full new rows are dropped and
  * counted; a batch that fails is retried, and dropped (counted) after a few failures. Each kind of
  * trouble is logged once until writing works again (a full queue: until the queue has caught up).
  */
 import type { LogTableOptions } from '../options.ts';
 import type { LogStore } from './log-store.ts';
-import type { LogRow } from './row.ts';
+import { rowTextChars, type LogRow } from './row.ts';
 
 export type LogWriterReports = {
   dropped(kind: 'log_queue_full' | 'log_write', count: number): void;
@@ -49,7 +49,7 @@ export class LogWriter {
 
   enqueue(row: LogRow): void {
     if (this.closed) return;
-    const textChars = textCharsOf(row);
+    const textChars = rowTextChars(row);
     const textFull = this.queue.length > 0 && this.queuedTextChars + textChars > this.options.queueTextLimit;
     if (this.queue.length >= this.options.queueLimit || textFull) {
       this.reports.dropped('log_queue_full', 1);
@@ -130,7 +130,7 @@ export class LogWriter {
   }
 
   private removeWritten(count: number): void {
-    for (const row of this.queue.splice(0, count)) this.queuedTextChars -= textCharsOf(row);
+    for (const row of this.queue.splice(0, count)) this.queuedTextChars -= rowTextChars(row);
   }
 
   private async readyStore(): Promise<LogStore> {
@@ -163,10 +163,6 @@ export class LogWriter {
     this.warned.add(key);
     this.reports.warn(message);
   }
-}
-
-function textCharsOf(row: LogRow): number {
-  return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
 }
 
 function describeDatabase(options: LogTableOptions): string {

@@ -40,6 +40,11 @@ export type LogRow = {
   httpDetails: HttpDetails;
 };
 
+/** Characters of the request and response bodies a row holds: what bounds the queue and picks how rows are sent. */
+export function rowTextChars(row: LogRow): number {
+  return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
+}
+
 export function logRowOf(
   summary: CallSummary,
   ids: { traceId: string; spanId: string } | undefined,

@@ -14,7 +14,7 @@ import { drizzle } from 'drizzle-orm/sqlite-proxy';
 import { encodingFor, WorkerThread } from '../../runtime/worker-thread.ts';
 import { sqliteLogWorkerUrl } from '../../worker-entries.ts';
 import type { LogStore } from './log-store.ts';
-import type { LogRow } from './row.ts';
+import { rowTextChars, type LogRow } from './row.ts';
 import { callsTable } from './schema.sqlite.ts';
 import type { SqliteRequest, SqliteWorkerData } from './sqlite-worker.ts';
 
@@ -34,8 +34,8 @@ export async function openSqliteStore(path: string): Promise<LogStore> {
       await thread.request({ kind: 'migrate' });
     },
     async insert(rows) {
-      const values = rows.map(rowInsert.values);
-      await thread.request({ kind: 'insert', rows: values }, encodingFor(textChars(values), values.length));
+      const textChars = rows.reduce((sum, row) => sum + rowTextChars(row), 0);
+      await thread.request({ kind: 'insert', rows: rows.map(rowInsert.values) }, encodingFor(textChars, rows.length));
     },
     async latest(limit) {
       reader ??= await openReader(path);
@@ -82,13 +82,6 @@ function rowInsertOf(): { sql: string; values(row: LogRow): SQLInputValue[] } {
       return values;
     },
   };
-}
-
-/** Characters in the rows' text values (the bodies are most of them). */
-function textChars(rows: readonly SQLInputValue[][]): number {
-  let chars = 0;
-  for (const values of rows) for (const value of values) if (typeof value === 'string') chars += value.length;
-  return chars;
 }
 
 function quoteIdentifier(name: string): string {
