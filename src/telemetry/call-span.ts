@@ -71,17 +71,24 @@ export function startCallSpans(tracing: Tracing, start: CallStart): CallSpans {
   const remoteParent = trace.getSpanContext(parentContext);
   const parent = remoteParent && isSpanContextValid(remoteParent) ? remoteParent : undefined;
   const traceId = parent?.traceId ?? tracing.ids.generateTraceId();
-  const server = startSpan(tracing, parentContext, traceId, parent?.traceState, `${start.http.method} ${start.http.path}`, SpanKind.SERVER);
+  const server = startSpan(tracing, parentContext, traceId, parent?.traceState, serverSpanName(start), SpanKind.SERVER);
   const client = startSpan(
     tracing,
     trace.setSpanContext(parentContext, server.context),
     traceId,
     server.context.traceState,
-    `chat ${start.upstreamModel}`,
+    clientSpanName(start),
     SpanKind.CLIENT,
   );
   return { parent, server, client };
 }
+
+/**
+ * Named when the spans start (the sampler sees the name) and again when they end, from the summary's start,
+ * which after a fallback carries the target that answered.
+ */
+const serverSpanName = (start: CallStart) => `${start.http.method} ${start.http.path}`;
+const clientSpanName = (start: CallStart) => `chat ${start.upstreamModel}`;
 
 /** As the SDK's tracer starts a span: a new span id, and the sampler's decision on it. */
 function startSpan(tracing: Tracing, parentContext: Context, traceId: string, traceState: SpanContext['traceState'], name: string, kind: SpanKind): StartedSpan {
@@ -130,7 +137,7 @@ export function callSpanRecords(
     }
     records.push(
       spanRecord(tracing, spans.client, spans.server.context, {
-        name: `chat ${start.upstreamModel}`,
+        name: clientSpanName(start),
         kind: SpanKind.CLIENT,
         startTime,
         endTime,
@@ -176,7 +183,7 @@ export function callSpanRecords(
     }
     records.push(
       spanRecord(tracing, spans.server, spans.parent, {
-        name: `${start.http.method} ${start.http.path}`,
+        name: serverSpanName(start),
         kind: SpanKind.SERVER,
         startTime,
         endTime,

@@ -63,8 +63,7 @@ function shrink(value: unknown, text: string, maxBytes: number): CappedJson {
   let tooBig = longestOf(cuttable);
   // The computed size misses JSON escapes (they grow with what is kept) and whitespace outside strings in
   // a body as received (fixed), so the measured size is taken as a linear function of the computed one,
-  // fitted to the last two measurements.
-  // Uncut, the text is as big as computed: the first line through that point and the first measurement.
+  // fitted to the last two measurements; the first of them is the uncut text, as big as computed.
   let previous = { computed: size, measured: size };
   let budget = maxBytes;
   for (let round = 0; round < estimateRounds; round++) {

@@ -1,7 +1,7 @@
 /**
  * An ended span as plain data, as the event loop builds it (call-span.ts) and sends it to the span export
- * thread as JSON; `readableSpanOf` turns it there into the ReadableSpan the OTLP exporter reads, exactly
- * as it reads a span of its own SDK.
+ * thread (as JSON, or cloned when it carries long texts: src/runtime/worker-thread.ts); `readableSpanOf`
+ * turns it there into the ReadableSpan the OTLP exporter reads, exactly as it reads a span of its own SDK.
  */
 import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
