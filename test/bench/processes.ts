@@ -150,9 +150,9 @@ export function cpuTimeMs(pid: number, thread?: number): number {
 /**
  * Waits until a process has gone quiet (under 5 % of a core for 200 ms), at most `maxMs`: a gateway
  * still works after its load stops (telemetry it deferred, its threads' exports), and that work must
- * count as its own and not slow whichever contender runs next. Returns how long it took.
+ * count as its own and not slow whichever contender runs next.
  */
-export async function waitUntilIdle(pid: number, maxMs = 15_000): Promise<number> {
+export async function waitUntilIdle(pid: number, maxMs = 15_000): Promise<void> {
   const started = performance.now();
   const intervalMs = 200;
   let before = cpuTimeMs(pid);
@@ -162,7 +162,6 @@ export async function waitUntilIdle(pid: number, maxMs = 15_000): Promise<number
     if (!(now - before >= intervalMs * 0.05)) break; // NaN too: the process is gone
     before = now;
   }
-  return performance.now() - started;
 }
 
 /** Samples the resident memory of some processes every 100 ms until stopped; returns the highest seen. */
