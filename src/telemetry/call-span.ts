@@ -3,13 +3,14 @@
  * trace when it sent a W3C `traceparent`) and under it the GenAI CLIENT span `chat {model}` for the
  * upstream call, whose context goes upstream in `traceparent`. Their ids and sampling decisions are made
  * when the call starts (the upstream needs them); the spans themselves are built in one piece when it
- * ends, as the plain records the span export thread takes (span-record.ts).
+ * ends, as plain records (span-record.ts) that are encoded for OTLP at once (otlp/span-exporter.ts).
  *
- * Why not the SDK's Span objects: a span is written attribute by attribute through validating setters
- * and then copied into a record for the thread; for lessllm's two spans per call that was about 9 % of
- * the event loop's time with spans exported, and building the records directly saves it some 6 µs per
- * call. What the SDK's spans would add is kept: the configured sampler decides (through the SDK's own Sampler classes), ids come from its
- * RandomIdGenerator, and the span limits are applied as it applies them (span-limits.ts).
+ * Why not the SDK's Span objects: a span is written attribute by attribute through validating setters,
+ * and then read again by the exporter; for lessllm's two spans per call that was about 9 % of the event
+ * loop's time with spans exported, and building the records directly saved it some 6 µs per call. What
+ * the SDK's spans would add is kept: the configured sampler decides (through the SDK's own Sampler
+ * classes), ids come from its RandomIdGenerator, and the span limits are applied as it applies them
+ * (span-limits.ts).
  */
 import {
   ROOT_CONTEXT,
@@ -47,8 +48,8 @@ const headerSetter: TextMapSetter<Record<string, string>> = {
   },
 };
 
-/** What spans are made with: the configured sampler, the SDK's id generator, the span limits, the scope name. */
-export type Tracing = { sampler: Sampler; ids: IdGenerator; limits: SpanLimits; scopeName: string };
+/** What spans are made with: the configured sampler, the SDK's id generator, the span limits. */
+export type Tracing = { sampler: Sampler; ids: IdGenerator; limits: SpanLimits };
 
 export type StartedSpan = { context: SpanContext; samplerAttributes: Attributes | undefined };
 
@@ -112,7 +113,7 @@ export function upstreamTraceHeaders(spans: CallSpans): Record<string, string> {
   return headers;
 }
 
-/** The sampled ones of the call's two spans, complete, as records for the span export thread. */
+/** The sampled ones of the call's two spans, complete, as records for export. */
 export function callSpanRecords(
   tracing: Tracing,
   spans: CallSpans,
@@ -217,7 +218,6 @@ export function spanRecord(tracing: Tracing, span: StartedSpan, parent: SpanCont
     droppedAttributesCount,
     droppedEventsCount,
     droppedLinksCount: 0,
-    scope: { name: tracing.scopeName },
   };
   if (parent) record.parent = contextRecordOf(parent);
   return record;

@@ -57,19 +57,6 @@ export function captureContent(summary: CallSummary, maxBytes: number): Captured
   };
 }
 
-/** How many characters of text the captured content holds in all. */
-export function capturedChars(content: CapturedContent | undefined): number {
-  if (!content) return 0;
-  const { requestBody, responseBody, systemInstructions, inputMessages, outputMessages } = content;
-  return (
-    requestBody.text.length +
-    (responseBody?.text.length ?? 0) +
-    (systemInstructions?.text.length ?? 0) +
-    (inputMessages?.text.length ?? 0) +
-    (outputMessages?.text.length ?? 0)
-  );
-}
-
 /** Headers from the gateway are already secret-free; these are removed again in case one slipped through. */
 const secretHeaders = new Set([
   'authorization',

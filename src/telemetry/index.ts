@@ -11,7 +11,6 @@ import { createObserver } from './observer.ts';
 import type { TelemetryOptions } from './options.ts';
 import { PriceTable } from './pricing.ts';
 import { startSdk } from './sdk.ts';
-import { maxQueuedTextChars } from './span-export-thread.ts';
 
 export type { TelemetryOptions } from './options.ts';
 export {
@@ -37,6 +36,12 @@ const exportLossMessages = {
   span_queue_full: 'spans are ending faster than the OTLP endpoint takes them; the span queue is full',
   metric_export: 'metrics could not be pushed to the OTLP endpoint',
 };
+
+/**
+ * Characters of bodies the calls waiting to be recorded may hold (32 MB as UTF-16): beyond, they are
+ * recorded at once rather than held back for room in the span queue (recording-line.ts).
+ */
+const maxWaitingTextChars = 16 * 1024 * 1024;
 
 /** Longest a shutdown waits for the log table and the exporters, so a stop signal always ends the process. */
 const shutdownBudgetMs = 4_000;
@@ -75,7 +80,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     captureContent: options.captureContent,
     maxContentBytes: options.maxContentBytes,
     maxHeldCalls: options.spanQueueSize,
-    maxWaitingTextChars: maxQueuedTextChars,
+    maxWaitingTextChars,
     reportDrop,
     warn,
   });

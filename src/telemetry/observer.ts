@@ -13,7 +13,7 @@ import { parseJsonSafely } from '../core/sse.ts';
 import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
 import { callSpanRecords, isSampled, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
 import { summarizeCall } from './call-summary.ts';
-import { captureContent, capturedChars, httpDetails, protocolOf } from './content-capture.ts';
+import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
 import type { LogWriter } from './log-table/log-writer.ts';
 import { logRowOf } from './log-table/row.ts';
 import type { CallMetrics, DroppedKind } from './metrics.ts';
@@ -165,7 +165,7 @@ class CallRecorder implements CallTrace {
     const content = detailsWanted && parts.captureContent ? captureContent(summary, parts.maxContentBytes) : undefined;
     const http = detailsWanted ? httpDetails(summary) : undefined;
 
-    if (spansWanted) sdk.exportSpans(callSpanRecords(sdk.tracing, spans, summary, content, http), capturedChars(content));
+    if (spansWanted) sdk.exportSpans(callSpanRecords(sdk.tracing, spans, summary, content, http));
     parts.metrics?.record(summary);
     if (parts.logWriter && http) {
       const spanContext = spans?.client.context;

@@ -59,6 +59,12 @@ export type TelemetryOptions = {
   otlpMetrics: OtlpTarget | undefined;
   /** OTEL_BSP_MAX_QUEUE_SIZE: finished spans waiting for export; more are dropped and counted. */
   spanQueueSize: number;
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE: spans per export at most (no more than the queue size). */
+  spanExportBatchSize: number;
+  /** OTEL_BSP_SCHEDULE_DELAY: longest a span waits for its batch to fill. */
+  spanScheduleDelayMs: number;
+  /** OTEL_BSP_EXPORT_TIMEOUT: an export not finished by then is given up and its spans counted lost. */
+  spanExportTimeoutMs: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: how often metrics are pushed over OTLP. */
   metricExportIntervalMs: number;
   /** Bodies and messages on spans and in the log table; off leaves attributes and metrics only. */

@@ -6,10 +6,10 @@
  *   together), recording them all in one turn held the event loop for a third of a second: no other
  *   client got a byte meanwhile. The line records for at most `sliceMs`, then lets the event loop serve
  *   traffic before it goes on.
- * - Room. While the span export thread is behind (its queue cannot take a call's spans), the line holds
- *   the calls back instead of ending spans that would be dropped: in the same burst 2,900 of 10,000
- *   spans were dropped for a full queue. A held call costs nothing new (its answer is in memory until it
- *   is recorded anyway), and the thread catches up on the CPU the event loop leaves it. The holding is
+ * - Room. While span export is behind (its queue cannot take a call's spans), the line holds the calls
+ *   back instead of ending spans that would be dropped: in the same burst 2,900 of 10,000 spans were
+ *   dropped for a full queue. A held call costs nothing new (its answer is in memory until it is
+ *   recorded anyway), and the exports catch up meanwhile. The holding is
  *   bounded: beyond `maxHeld` waiting calls, or `maxWaitingTextChars` characters of their bodies (2,048
  *   coding agents' requests are 280 MB), the line records regardless, and what does not fit is dropped
  *   and counted as before.

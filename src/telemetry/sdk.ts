@@ -5,9 +5,9 @@
  * `bun build --compile`.
  *
  * - Traces: each call's spans are started and built by call-span.ts with the sampler, id generator and
- *   span limits made here. When an OTLP endpoint is configured, they go to a thread of their own that
- *   batches, encodes and sends them (span-export-thread.ts). Without one, each call still gets its ids
- *   (they go upstream in `traceparent` and into the log table), but no span is built.
+ *   span limits made here. When an OTLP endpoint is configured, they are encoded for OTLP as they end
+ *   and sent in batches (otlp/span-exporter.ts). Without one, each call still gets its ids (they go
+ *   upstream in `traceparent` and into the log table), but no span is built.
  * - Metrics: the Prometheus exporter is a pull reader whose text `metricsText()` returns for
  *   `GET /metrics`; it never opens a port of its own. With an OTLP endpoint, a periodic reader pushes the
  *   same instruments too.
@@ -46,7 +46,7 @@ import type { Tracing } from './call-span.ts';
 import type { SamplerOptions, TelemetryOptions } from './options.ts';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, histogramDefinitions } from './semconv.ts';
 import { assertNever } from '../core/stream-events.ts';
-import { SpanExportThread } from './span-export-thread.ts';
+import { SpanExporter } from './otlp/span-exporter.ts';
 import type { SpanRecord } from './span-record.ts';
 
 export const instrumentationScope = 'lessllm';
@@ -60,11 +60,8 @@ export type TelemetrySdk = {
   exportsSpans: boolean;
   /** Whether `count` more ended spans fit the export queue now (always, when nothing is exported). */
   hasRoomForSpans(count: number): boolean;
-  /**
-   * Hands ended spans to the export thread (dropped and counted when its queue is full); `textChars` is
-   * how much captured content they carry.
-   */
-  exportSpans(records: readonly SpanRecord[], textChars: number): void;
+  /** Queues ended spans for export (dropped and counted when the queue is full). */
+  exportSpans(records: readonly SpanRecord[]): void;
   metricsText(): Promise<string>;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -79,8 +76,18 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
     }),
   );
 
-  const exportThread = options.otlpTraces
-    ? new SpanExportThread({ target: options.otlpTraces, queueSize: options.spanQueueSize, resource, reportDrop })
+  const spanExporter = options.otlpTraces
+    ? new SpanExporter({
+        target: options.otlpTraces,
+        resource: { attributes: resource.attributes, schemaUrl: resource.schemaUrl },
+        scope: { name: instrumentationScope },
+        queueSize: options.spanQueueSize,
+        // As the SDK's batch processor: a batch never holds more than the queue.
+        batchSize: Math.min(options.spanExportBatchSize, options.spanQueueSize),
+        scheduleDelayMs: options.spanScheduleDelayMs,
+        exportTimeoutMs: options.spanExportTimeoutMs,
+        reportDrop,
+      })
     : undefined;
 
   const prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -101,22 +108,22 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
   const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
 
   return {
-    tracing: { sampler: samplerOf(options.sampler), ids: new RandomIdGenerator(), limits: options.spanLimits, scopeName: instrumentationScope },
+    tracing: { sampler: samplerOf(options.sampler), ids: new RandomIdGenerator(), limits: options.spanLimits },
     meter: meterProvider.getMeter(instrumentationScope),
-    exportsSpans: exportThread !== undefined,
-    hasRoomForSpans: (count) => exportThread?.hasRoomFor(count) ?? true,
-    exportSpans: (records, textChars) => exportThread?.add(records, textChars),
+    exportsSpans: spanExporter !== undefined,
+    hasRoomForSpans: (count) => spanExporter?.hasRoomFor(count) ?? true,
+    exportSpans: (records) => spanExporter?.add(records),
     async metricsText() {
       const { resourceMetrics, errors } = await prometheus.collect();
       const text = serializer.serialize(resourceMetrics);
       return errors.length > 0 ? `# collection errors: ${errors.length}\n${text}` : text;
     },
     async forceFlush() {
-      await Promise.allSettled([exportThread?.forceFlush(), meterProvider.forceFlush()]);
+      await Promise.allSettled([spanExporter?.forceFlush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
       // Each provider flushes what it holds (the last spans, a final metric push) before closing.
-      await Promise.allSettled([exportThread?.shutdown(), meterProvider.shutdown()]);
+      await Promise.allSettled([spanExporter?.shutdown(), meterProvider.shutdown()]);
     },
   };
 }

@@ -27,7 +27,7 @@ export type LimitedAttributes = { attributes: Attributes; droppedAttributesCount
 
 /**
  * The attributes within the limits, without those whose value is undefined (the SDK's setAttribute ignores
- * them, and a cloned record would keep them: src/runtime/worker-thread.ts). With the defaults and
+ * them, and its encoder, like lessllm's, would send an empty value for them). With the defaults and
  * lessllm's few dozen attributes, all set, the object itself.
  */
 export function limitAttributes(attributes: Attributes, countLimit: number, limits: SpanLimits): LimitedAttributes {
