@@ -1,15 +1,15 @@
 /**
- * Work that must not run on the event loop (the synchronous SQLite writes, the OTLP span encoding) runs
- * in a worker thread (node:worker_threads: the same API on Bun, Deno, Node and in the compiled
+ * Work that must not run on the event loop (the synchronous SQLite writes of the log table) runs in a
+ * worker thread (node:worker_threads: the same API on Bun, Deno, Node and in the compiled
  * executable). This is the event loop's side: each request goes over as a message and comes back as a
  * settled promise, in order; the thread may also send notices of its own (what it dropped, say).
  *
  * Requests cross as JSON text or as a structured clone, so they must be plain JSON data (no Date, Map or
  * undefined in arrays; NaN arrives as null). The sender picks by what a request carries (`encodingFor`):
- * Bun's structured clone of a call's two span records (dozens of small objects) cost 15–16 µs of the event
- * loop, JSON.stringify 6–7 µs; but JSON.stringify escapes a long text character by character (340 µs for
- * a coding agent's request body of 138 KB, and as much again for the thread to parse it back), where a
- * clone copies its bytes.
+ * Bun's structured clone of dozens of small objects (a call's two span records, when spans still went to
+ * a thread) cost 15–16 µs of the event loop, JSON.stringify 6–7 µs; but JSON.stringify escapes a long
+ * text character by character (340 µs for a coding agent's request body of 138 KB, and as much again for
+ * the thread to parse it back), where a clone copies its bytes.
  *
  * The thread starts on the first request and again after it stops; whatever it had not answered fails
  * with the reason instead of hanging. It keeps the process alive only while a request waits for its
@@ -28,7 +28,7 @@ export type ThreadRequest<Request> = { id: number; request: Request };
 
 export type MessageEncoding = 'json' | 'clone';
 
-/** Text per entry (span, row) above which cloning a request is cheaper than JSON (see above). */
+/** Text per entry (a log row) above which cloning a request is cheaper than JSON (see above). */
 const cloneAboveCharsPerEntry = 2048;
 
 /** How to send a request of `entries` small records carrying `textChars` characters of long text in all. */
