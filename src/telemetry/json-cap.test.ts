@@ -85,18 +85,23 @@ describe('size-capped JSON', () => {
       const raw = JSON.stringify(value, null, pretty ? 2 : undefined);
       const maxBytes = 2048 + random(40_000);
       if (bytes(raw) <= maxBytes) continue;
-      const capped = capJsonText(raw, () => value, maxBytes);
-      const size = bytes(capped.text);
-      assert.ok(size <= maxBytes, `trial ${trial}: ${size} > ${maxBytes}`);
-      const parsed = JSON.parse(capped.text);
-      if (parsed.preview !== undefined) {
-        assert.equal(exhaustive(value, maxBytes), 0, `trial ${trial}: previewed although a cut fits`);
-        continue;
+      // As received (its size measured), and as a value only (its size computed, without the escapes).
+      for (const [how, capped] of [
+        ['text', capJsonText(raw, () => value, maxBytes)],
+        ['value', capJson(value, maxBytes)],
+      ] as const) {
+        const size = bytes(capped.text);
+        assert.ok(size <= maxBytes, `trial ${trial} (${how}): ${size} > ${maxBytes}`);
+        const parsed = JSON.parse(capped.text);
+        if (parsed.preview !== undefined) {
+          assert.equal(exhaustive(value, maxBytes), 0, `trial ${trial} (${how}): previewed although a cut fits`);
+          continue;
+        }
+        assert.equal(parsed.model, 'gpt-4.1');
+        assert.equal(parsed.messages.length, value.messages.length);
+        const reference = exhaustive(value, maxBytes);
+        assert.ok(size >= reference - maxBytes / 16, `trial ${trial} (${how}): kept ${size} bytes of ${maxBytes}, trying every limit keeps ${reference}`);
       }
-      assert.equal(parsed.model, 'gpt-4.1');
-      assert.equal(parsed.messages.length, value.messages.length);
-      const reference = exhaustive(value, maxBytes);
-      assert.ok(size >= reference - maxBytes / 16, `trial ${trial}: kept ${size} bytes of ${maxBytes}, trying every limit keeps ${reference}`);
     }
   });
 
