@@ -62,7 +62,14 @@ class ProtobufSpanBatch implements SpanBatch {
   }
 
   add(record: SpanRecord): void {
-    writeSpan(this.writer, record);
+    const start = this.writer.pos;
+    try {
+      writeSpan(this.writer, record);
+    } catch (error) {
+      // Half a span would make the collector refuse the whole batch: the others are kept, the error goes on.
+      this.writer.pos = start;
+      throw error;
+    }
     this.spanCount++;
   }
 

@@ -236,6 +236,16 @@ describe('OTLP encoding of span records (lessllm’s spans, built and encoded wi
     assert.equal(hex(second.request()), sdkProtobuf(sdkSpans([aCall()], defaultSpanLimits)));
   });
 
+  it('leaves a batch whole when a span cannot be encoded: the spans before it still make a valid request', () => {
+    const batch = spanBatchFactory('http/protobuf', { attributes: resource.attributes }, { name: 'lessllm' })();
+    const [client, server] = recordsOf([aCall()], defaultSpanLimits);
+    batch.add(client);
+    const broken = { ...server, events: [{ name: undefined as unknown as string, time: server.endTime, attributes: {}, droppedAttributesCount: 0 }] };
+    assert.throws(() => batch.add(broken));
+    assert.equal(batch.spanCount, 1);
+    assert.equal(hex(batch.request()), sdkProtobuf(sdkSpans([aCall()], defaultSpanLimits).slice(0, 1)));
+  });
+
   it('puts many calls in one request, with a resource that has a schema URL, as the SDK does', () => {
     const withSchema = resourceFromAttributes({ 'service.name': 'lessllm-test', 'service.version': '1.2.3' }, { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
     assertSameAsSdk(
