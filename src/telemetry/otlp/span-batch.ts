@@ -49,6 +49,7 @@ class ProtobufSpanBatch implements SpanBatch {
   private readonly envelope: ProtobufEnvelope;
   private readonly spareWriters: ProtobufWriter[];
   private readonly writer: ProtobufWriter;
+  private sealed: Uint8Array | undefined;
 
   constructor(envelope: ProtobufEnvelope, spareWriters: ProtobufWriter[]) {
     this.envelope = envelope;
@@ -74,7 +75,8 @@ class ProtobufSpanBatch implements SpanBatch {
   }
 
   request(): Uint8Array {
-    return this.envelope.seal(this.writer, this.envelope.headerRoom);
+    // Sealing appends the trailers: once only.
+    return (this.sealed ??= this.envelope.seal(this.writer, this.envelope.headerRoom));
   }
 
   release(): void {
