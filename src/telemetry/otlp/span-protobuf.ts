@@ -1,9 +1,9 @@
 /**
  * Span records (span-record.ts) as OTLP/HTTP protobuf: each span is encoded once, when its call is
  * recorded, into the buffer of the batch it will be exported with, and a batch becomes an
- * ExportTraceServiceRequest by wrapping those bytes in the resource and scope. Field for field, in the order and with the defaults
- * of OpenTelemetry JS's own encoder (otlp-transformer), so that a collector receives exactly the bytes
- * the SDK would send for the same spans (span-encoding.test.ts compares them).
+ * ExportTraceServiceRequest by wrapping those bytes in the resource and scope. Field for field, in the
+ * order and with the defaults of OpenTelemetry JS's own encoder (otlp-transformer), so that a collector
+ * receives exactly the bytes the SDK would send for the same spans (span-encoding.test.ts compares them).
  *
  * Message and field numbers: opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
  */
