@@ -131,26 +131,26 @@ describe('telemetry under faults', () => {
     assert.equal(receiver.spans.length, 90);
   });
 
-  it('a collector that never answers, calls with big bodies: what waits for export is bounded by its text, not only by the span count', async () => {
+  it('a collector that never answers, calls with big bodies: what waits for export is bounded by its bytes, not only by the span count', async () => {
     receiver.reset();
     receiver.behaviour = 'stall';
-    // 100 big calls: 200 spans, far from the 2,048 of the queue, but 80 M characters against 16 Mi.
+    // 100 big calls: 200 spans, far from the 2,048 of the queue, but some 80 MB of encoded spans against 32 MB.
     const environment = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TIMEOUT: '10000', OTEL_METRICS_EXPORTER: 'none' };
     const { telemetry } = await telemetryWith(environment, bigCapture);
     runCalls(telemetry, 100, bigBody);
     await settle(200);
     const droppedSpans = await dropped(telemetry, 'span_queue_full');
-    assert.ok(droppedSpans > 0 && droppedSpans < 200, `${droppedSpans} of 200 spans dropped for the text they carry`);
+    assert.ok(droppedSpans > 0 && droppedSpans < 200, `${droppedSpans} of 200 spans dropped for the bytes they carry`);
     await telemetry.shutdown();
   });
 
-  it('a slow collector, calls with big bodies: spans leave as their text adds up, not after the 5 s schedule, and none is dropped', async () => {
+  it('a slow collector, calls with big bodies: spans leave as their bytes add up, not after the 5 s schedule, and none is dropped', async () => {
     receiver.reset();
     receiver.behaviour = 'slow';
     const environment = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' };
     const { telemetry } = await telemetryWith(environment, bigCapture);
     runCalls(telemetry, 60, bigBody);
-    // 120 spans never make a batch of 512: without exports driven by their text they would wait 5 s.
+    // 120 spans never make a batch of 512: without batches closed by their size they would wait 5 s.
     assert.ok(await receiver.waitFor(() => receiver.spans.length >= 100, 4_000), `${receiver.spans.length} spans exported`);
     assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
     await telemetry.shutdown();
