@@ -31,6 +31,14 @@ export type SpanRecord = {
   droppedLinksCount: number;
 };
 
+/**
+ * OTLP's `flags` of a span or link: the W3C trace flags in the low 8 bits, then "whether the parent is
+ * remote is known" (always, here) and "it is".
+ */
+export function otlpSpanFlags(traceFlags: number, parentIsRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | 0x100 | (parentIsRemote ? 0x200 : 0);
+}
+
 export function contextRecordOf(context: SpanContext): ContextRecord {
   const record: ContextRecord = { traceId: context.traceId, spanId: context.spanId, traceFlags: context.traceFlags };
   if (context.isRemote !== undefined) record.isRemote = context.isRemote;

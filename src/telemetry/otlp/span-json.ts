@@ -7,10 +7,7 @@
  */
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import { Buffer } from 'node:buffer';
-import type { ResourceRecord, ScopeRecord, SpanRecord } from '../span-record.ts';
-
-const flagsHasIsRemote = 0x100;
-const flagsIsRemote = 0x200;
+import { otlpSpanFlags, type ResourceRecord, type ScopeRecord, type SpanRecord } from '../span-record.ts';
 
 export function spanJson(record: SpanRecord): string {
   return JSON.stringify({
@@ -38,15 +35,11 @@ export function spanJson(record: SpanRecord): string {
       traceId: link.context.traceId,
       traceState: link.context.traceState,
       droppedAttributesCount: link.droppedAttributesCount || 0,
-      flags: spanFlags(link.context.traceFlags, link.context.isRemote),
+      flags: otlpSpanFlags(link.context.traceFlags, link.context.isRemote),
     })),
     droppedLinksCount: record.droppedLinksCount,
-    flags: spanFlags(record.context.traceFlags, record.parent?.isRemote),
+    flags: otlpSpanFlags(record.context.traceFlags, record.parent?.isRemote),
   });
-}
-
-function spanFlags(traceFlags: number, parentIsRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | flagsHasIsRemote | (parentIsRemote ? flagsIsRemote : 0);
 }
 
 /** An ExportTraceServiceRequest of span texts (from `spanJson`), as UTF-8. */

@@ -8,14 +8,10 @@
  * Message and field numbers: opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
  */
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
-import type { ContextRecord, ResourceRecord, ScopeRecord, SpanRecord } from '../span-record.ts';
+import { otlpSpanFlags, type ContextRecord, type ResourceRecord, type ScopeRecord, type SpanRecord } from '../span-record.ts';
 import { ProtobufWriter, varintSize, wireType } from './protobuf-writer.ts';
 
 const { varint, fixed64, lengthDelimited, fixed32 } = wireType;
-
-/** Span flags: the low 8 bits are the W3C trace flags, then "whether the parent is remote is known", and "it is". */
-const flagsHasIsRemote = 0x100;
-const flagsIsRemote = 0x200;
 
 /** Appends `record` as one `spans` entry (field 2) of a ScopeSpans message. */
 export function writeSpan(writer: ProtobufWriter, record: SpanRecord): void {
@@ -60,7 +56,7 @@ export function writeSpan(writer: ProtobufWriter, record: SpanRecord): void {
     writer.tag(5, varint);
     writer.uint32(link.droppedAttributesCount ?? 0);
     writer.tag(6, fixed32);
-    writer.fixed32(spanFlags(link.context.traceFlags, link.context.isRemote));
+    writer.fixed32(otlpSpanFlags(link.context.traceFlags, link.context.isRemote));
     writer.finishMessage(message);
   }
   writer.tag(14, varint);
@@ -75,7 +71,7 @@ export function writeSpan(writer: ProtobufWriter, record: SpanRecord): void {
   writer.uint32(record.status.code);
   writer.finishMessage(status);
   writer.tag(16, fixed32);
-  writer.fixed32(spanFlags(record.context.traceFlags, record.parent?.isRemote));
+  writer.fixed32(otlpSpanFlags(record.context.traceFlags, record.parent?.isRemote));
   writer.finishMessage(span, 2);
 }
 
@@ -89,10 +85,6 @@ function writeContext(writer: ProtobufWriter, context: ContextRecord): void {
     writer.tag(3, lengthDelimited);
     writer.string(context.traceState);
   }
-}
-
-function spanFlags(traceFlags: number, parentIsRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | flagsHasIsRemote | (parentIsRemote ? flagsIsRemote : 0);
 }
 
 /**
