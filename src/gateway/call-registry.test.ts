@@ -40,6 +40,28 @@ describe('call registry (graceful shutdown)', () => {
     assert.match(reasons[0].message, /shutting down/);
   });
 
+  it('ends exactly the calls still registered, whatever order the others ended in (and however often)', async () => {
+    const registry = new CallRegistry();
+    const ended: number[] = [];
+    const removers = [0, 1, 2, 3, 4].map((id) => {
+      const remove = registry.add({
+        abort: () => {
+          ended.push(id);
+          remove();
+        },
+      });
+      return remove;
+    });
+    removers[1]();
+    removers[4]();
+    removers[1]();
+    removers[0]();
+    assert.equal(registry.size, 2);
+    assert.equal(await registry.drain(10), 2);
+    assert.deepEqual(ended.sort(), [2, 3]);
+    assert.equal(registry.size, 0);
+  });
+
   it('refuses new calls with a 503 and a retry-after', () => {
     const refusal = new CallRegistry().refusal();
     assert.equal(refusal.status, 503);

@@ -7,20 +7,37 @@ import { GatewayError } from '../core/gateway-error.ts';
 
 type ActiveCall = { abort(reason: GatewayError): void };
 
+/** A registered call and where it sits in the array (-1 once removed). */
+type Slot = { call: ActiveCall; index: number };
+
 export class CallRegistry {
-  private readonly active = new Set<ActiveCall>();
+  /**
+   * An array with swap-removal rather than a Set: on Bun (JavaScriptCore), a long-lived Set that every
+   * call adds to and deletes from made each young-generation GC visit megabytes (6 MB at 32 calls in
+   * flight, against 30 kB without it), about a third of a non-streaming call's CPU time. The array
+   * never holds more than the calls in flight.
+   */
+  private readonly active: Slot[] = [];
   private idleWaiters: Array<() => void> = [];
   draining = false;
 
   get size(): number {
-    return this.active.size;
+    return this.active.length;
   }
 
   /** Registers a call; the returned function removes it (call it exactly when the call has ended). */
   add(call: ActiveCall): () => void {
-    this.active.add(call);
+    const slot: Slot = { call, index: this.active.length };
+    this.active.push(slot);
     return () => {
-      if (!this.active.delete(call) || this.active.size > 0) return;
+      if (slot.index < 0) return;
+      const last = this.active.pop()!;
+      if (last !== slot) {
+        this.active[slot.index] = last;
+        last.index = slot.index;
+      }
+      slot.index = -1;
+      if (this.active.length > 0) return;
       for (const wake of this.idleWaiters) wake();
       this.idleWaiters = [];
     };
@@ -38,7 +55,7 @@ export class CallRegistry {
   async drain(graceMs: number, settleMs = 2_000): Promise<number> {
     this.draining = true;
     if (await this.idleWithin(graceMs)) return 0;
-    const remaining = [...this.active];
+    const remaining = this.active.map((slot) => slot.call);
     const error = new GatewayError('overloaded', `lessllm is shutting down and ended this call after its ${graceMs} ms grace period.`, { status: 503 });
     for (const call of remaining) call.abort(error);
     await this.idleWithin(settleMs);
@@ -46,7 +63,7 @@ export class CallRegistry {
   }
 
   private idleWithin(timeoutMs: number): Promise<boolean> {
-    if (this.active.size === 0) return Promise.resolve(true);
+    if (this.active.length === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.idleWaiters.push(() => {
