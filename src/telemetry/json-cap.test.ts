@@ -37,6 +37,49 @@ describe('size-capped JSON', () => {
     assert.equal(kept, '😀'.repeat(kept.length / 2));
   });
 
+  it('never cuts inside an escape or between the halves of an escaped character, at any budget', () => {
+    const cases = [
+      { text: '\n'.repeat(3000), unit: '\n' },
+      { text: '\u0001'.repeat(1000), unit: '\u0001' },
+      { text: 'say "hi" '.repeat(500), unit: 'say "hi" ' },
+    ];
+    for (const { text, unit } of cases) {
+      for (let maxBytes = 200; maxBytes < 420; maxBytes += 7) {
+        const capped = capJson({ text }, maxBytes);
+        assert.ok(bytes(capped.text) <= maxBytes, `${bytes(capped.text)} > ${maxBytes}`);
+        const kept: string = JSON.parse(capped.text).text;
+        const whole = kept.slice(0, kept.indexOf('…'));
+        assert.ok(unit.repeat(Math.ceil(whole.length / unit.length)).startsWith(whole), JSON.stringify(whole.slice(-12)));
+      }
+    }
+    // Strings that end in a backslash: their closing quote follows an escaped backslash, not an escape.
+    const paths = { a: 'C:\\dir\\', b: 'y'.repeat(5000), c: 'end\\\\', d: 'z'.repeat(5000) };
+    const cutPaths = JSON.parse(capJson(paths, 1024).text);
+    assert.deepEqual([cutPaths.a, cutPaths.c], [paths.a, paths.c]);
+    assert.match(cutPaths.d, /^z+…\[\d+ more characters\]$/);
+    // An emoji written as two \u escapes, as some encoders send it.
+    const escaped = `{"text":"${'\\ud83d\\ude00'.repeat(2000)}"}`;
+    for (let maxBytes = 300; maxBytes < 360; maxBytes++) {
+      const capped = capJsonText(escaped, () => JSON.parse(escaped), maxBytes);
+      const kept: string = JSON.parse(capped.text).text;
+      const whole = kept.slice(0, kept.indexOf('…'));
+      assert.equal(whole, '😀'.repeat(whole.length / 2), `at ${maxBytes} bytes`);
+    }
+  });
+
+  it('keeps the formatting of a body as received, and drops it when the whitespace is what makes it big', () => {
+    const body = { model: 'gpt-4.1', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] };
+    const pretty = JSON.stringify(body, null, 2);
+    const capped = capJsonText(pretty, () => body, 2048);
+    assert.ok(capped.text.startsWith('{\n  "model": "gpt-4.1",\n  "messages": [\n'), capped.text.slice(0, 40));
+    assert.ok(bytes(capped.text) <= 2048 && bytes(capped.text) > 1900);
+
+    const numbers = { values: Array.from({ length: 2000 }, (_, index) => index) };
+    const spread = JSON.stringify(numbers, null, 8);
+    const compacted = capJsonText(spread, () => numbers, 10_000);
+    assert.deepEqual(compacted, { text: JSON.stringify(numbers), truncated: true });
+  });
+
   it('falls back to a small valid object with a preview when strings are not what makes it big', () => {
     const many = Array.from({ length: 5000 }, (_, index) => ({ index }));
     const capped = capJson(many, 1024);
