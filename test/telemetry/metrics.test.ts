@@ -148,6 +148,22 @@ describe('GET /metrics', () => {
     await telemetry.shutdown();
   });
 
+  it('keeps at most 2,000 series of streams in flight, however many models clients name', async () => {
+    const telemetry = await prometheusOnly();
+    const calls = Array.from({ length: 2500 }, (_, index) => {
+      const start = callStart({ protocol: 'openai-chat', body: { ...streamBody, model: `model-${index}` } });
+      return { start, trace: telemetry.observer.startCall(start) };
+    });
+    const streams = async () => samplesOf((await scrape(telemetry)).samples, 'lessllm_streams_active');
+    const open = await streams();
+    assert.equal(open.length, 2000);
+    assert.equal(open.filter((sample) => sample.labels.otel_metric_overflow === 'true').map((sample) => sample.value).join(), '501');
+    assert.equal(open.reduce((sum, sample) => sum + sample.value, 0), 2500);
+    for (const { start, trace } of calls) play(trace, start, upstreamEvents('openai-chat', { model: 'm', text: ['x'] }), { ttftMs: 1, stepMs: 1 });
+    assert.deepEqual(new Set((await streams()).map((sample) => sample.value)), new Set([0]));
+    await telemetry.shutdown();
+  });
+
   it('is valid Prometheus exposition format (promtool check metrics)', async (context) => {
     const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     if (promtool.status !== 0) {
