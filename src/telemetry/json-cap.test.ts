@@ -57,6 +57,11 @@ describe('size-capped JSON', () => {
     const cutPaths = JSON.parse(capJson(paths, 1024).text);
     assert.deepEqual([cutPaths.a, cutPaths.c], [paths.a, paths.c]);
     assert.match(cutPaths.d, /^z+…\[\d+ more characters\]$/);
+    // Keys are never cut, however long: only values are.
+    const longKey = 'k'.repeat(3000);
+    const keyed = JSON.parse(capJson({ [longKey]: 'v'.repeat(20_000), other: 'w'.repeat(20_000) }, 8192).text);
+    assert.deepEqual(Object.keys(keyed), [longKey, 'other']);
+    assert.match(keyed[longKey], /^v+…\[\d+ more characters\]$/);
     // An emoji written as two \u escapes, as some encoders send it.
     const escaped = `{"text":"${'\\ud83d\\ude00'.repeat(2000)}"}`;
     for (let maxBytes = 300; maxBytes < 360; maxBytes++) {

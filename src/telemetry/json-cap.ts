@@ -56,7 +56,7 @@ export function capJson(value: unknown, maxBytes: number): CappedJson {
   return cutLiterals(text, maxBytes) ?? preview(text, maxBytes);
 }
 
-/** The string literals of a JSON text longer than those always kept: where their contents start and end. */
+/** The string values of a JSON text longer than those always kept: where their contents start and end. */
 type Literals = { starts: number[]; ends: number[]; longest: number };
 
 /**
@@ -99,7 +99,8 @@ function longLiterals(text: string): Literals | undefined {
     while (close >= 0 && backslashesBefore(text, close, open + 1) % 2 === 1) close = text.indexOf('"', close + 1);
     if (close < 0) return undefined;
     const length = close - open - 1;
-    if (length > shortestKeptString) {
+    // Object keys are kept whole: only values are cut.
+    if (length > shortestKeptString && !isKey(text, close + 1)) {
       starts.push(open + 1);
       ends.push(close);
       if (length > longest) longest = length;
@@ -107,6 +108,17 @@ function longLiterals(text: string): Literals | undefined {
     position = close + 1;
   }
   return { starts, ends, longest };
+}
+
+/** Whether the literal that closed just before `after` is an object key: a colon follows it. */
+function isKey(text: string, after: number): boolean {
+  let index = after;
+  while (index < text.length && isJsonWhitespace(text.charCodeAt(index))) index++;
+  return text.charCodeAt(index) === colon;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 function backslashesBefore(text: string, index: number, from: number): number {
@@ -187,6 +199,7 @@ function safeCutEnd(text: string, start: number, end: number): number {
 }
 
 const backslash = 0x5c;
+const colon = 0x3a;
 const letterU = 0x75;
 
 function isHighSurrogate(code: number): boolean {
