@@ -5,11 +5,14 @@
  * settled promise, in order; the thread may also send notices of its own (what it dropped, say).
  *
  * Requests cross as JSON text or as a structured clone, so they must be plain JSON data (no Date, Map or
- * undefined in arrays; NaN arrives as null). The sender picks by what a request carries (`encodingFor`):
- * Bun's structured clone of dozens of small objects (a call's two span records, when spans still went to
- * a thread) cost 15–16 µs of the event loop, JSON.stringify 6–7 µs; but JSON.stringify escapes a long
- * text character by character (340 µs for a coding agent's request body of 138 KB, and as much again for
- * the thread to parse it back), where a clone copies its bytes.
+ * undefined in arrays; NaN arrives as null). The sender picks by what a request carries and the runtime
+ * (`encodingFor`). For the log table's rows (arrays of numbers and strings) a clone costs Bun less than
+ * JSON text, which escapes every quote of the captured bodies and is parsed back: 2.5–2.9 µs of CPU per row
+ * for both threads against 5.5–6.1 (batches of 100 hello-call rows to a thread that only reads them);
+ * `test/bench/log-insert.ts`, 100 rows per transaction, 16.9 → 12.2 µs per row on Bun, 19.5 → 17.7 on
+ * Node, but 24 → 31 on Deno, whose clone of small rows is slower: Deno clones only rows that carry long
+ * texts, where JSON.stringify escaping a coding agent's 138 KB body character by character (340 µs, and as
+ * much again to parse it back) is what a clone avoids.
  *
  * The thread starts on the first request and again after it stops; whatever it had not answered fails
  * with the reason instead of hanging. It keeps the process alive only while a request waits for its
@@ -28,11 +31,14 @@ export type ThreadRequest<Request> = { id: number; request: Request };
 
 export type MessageEncoding = 'json' | 'clone';
 
-/** Text per entry (a log row) above which cloning a request is cheaper than JSON (see above). */
+/** Text per entry (a log row) above which cloning a request is cheaper than JSON on Deno (see above). */
 const cloneAboveCharsPerEntry = 2048;
+
+const clonesSmallRecordsSlowly = 'Deno' in globalThis;
 
 /** How to send a request of `entries` small records carrying `textChars` characters of long text in all. */
 export function encodingFor(textChars: number, entries: number): MessageEncoding {
+  if (!clonesSmallRecordsSlowly) return 'clone';
   return textChars > entries * cloneAboveCharsPerEntry ? 'clone' : 'json';
 }
 
