@@ -1,7 +1,7 @@
 /**
  * JSON text that fits a byte budget and is still valid JSON. Cutting the text anywhere would leave a body
- * no tool can parse; instead its longest string literals are shortened (each marked with how much was
- * cut) until the whole fits. A text that does not fit even then becomes a small object with a preview of
+ * no tool can parse; instead its longest string values are shortened (each marked with how much was
+ * cut; object keys are kept whole) until the whole fits. A text that does not fit even then becomes a small object with a preview of
  * its start.
  *
  * The cut works on the JSON text itself: one pass finds where the long string literals are, their sizes
