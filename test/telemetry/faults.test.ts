@@ -167,7 +167,7 @@ describe('telemetry under faults', () => {
       for (const event of events) trace.onEvent(event, performance.now());
       trace.end(callEnd(performance.now()));
     }
-    await settle();
+    await telemetry.forceFlush();
     assert.equal(await dropped(telemetry, 'observer_error'), 2);
     assert.equal(warnings.length, 1);
     await telemetry.shutdown();

@@ -154,7 +154,7 @@ describe('log table on SQLite', () => {
     // A long interval and a large batch: nothing is written while the calls come in.
     const { telemetry, warnings } = await telemetryWithLog({ database: `sqlite:${path}`, queue_limit: 5, batch_size: 100, flush_interval_ms: 600_000 });
     for (let call = 0; call < 8; call++) failedCall(telemetry);
-    await settle();
+    await telemetry.forceFlush();
     assert.equal(await droppedCount(telemetry, 'log_queue_full'), 3);
     assert.equal(warnings.filter((warning) => warning.includes('queue full')).length, 1);
     await telemetry.shutdown();
@@ -167,7 +167,7 @@ describe('log table on SQLite', () => {
     const path = join(directory, 'full-text.db');
     const { telemetry } = await telemetryWithLog({ database: `sqlite:${path}`, queue_text_limit: 1000, batch_size: 100, flush_interval_ms: 600_000 });
     for (let call = 0; call < 8; call++) failedCall(telemetry);
-    await settle();
+    await telemetry.forceFlush();
     const dropped = await droppedCount(telemetry, 'log_queue_full');
     await telemetry.shutdown();
     const store = await openLogStore({ kind: 'sqlite', path });

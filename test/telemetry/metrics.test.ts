@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { GatewayError } from '../../src/core/gateway-error.ts';
 import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../../src/telemetry/index.ts';
 import * as semconv from '../../src/telemetry/semconv.ts';
-import { callEnd, callStart, play, settle, upstreamEvents } from './support/calls.ts';
+import { callEnd, callStart, play, upstreamEvents } from './support/calls.ts';
 import { OtlpReceiver } from './support/otlp-receiver.ts';
 import { parsePrometheusText, samplesOf, valueOf, type Sample } from './support/prometheus-text.ts';
 
@@ -52,7 +52,7 @@ describe('GET /metrics', () => {
   it('has every histogram under its Prometheus name, with the semconv buckets and only low-cardinality labels', async () => {
     const telemetry = await prometheusOnly();
     streamedCall(telemetry, 5, 200, 20);
-    await settle();
+    await telemetry.forceFlush();
     const { samples } = await scrape(telemetry);
     for (const [name, boundaries] of histograms) {
       const buckets = samplesOf(samples, `${name}_bucket`);
@@ -73,7 +73,7 @@ describe('GET /metrics', () => {
     const telemetry = await prometheusOnly();
     // 10 tokens: the first at 400 ms, then one every 50 ms → 850 ms in all.
     streamedCall(telemetry, 10, 400, 50);
-    await settle();
+    await telemetry.forceFlush();
     const { samples } = await scrape(telemetry);
     assertClose(valueOf(samples, 'gen_ai_server_time_to_first_token_sum', labels)!, 0.4);
     assertClose(valueOf(samples, 'gen_ai_client_operation_duration_sum', labels)!, 0.85);
@@ -90,7 +90,7 @@ describe('GET /metrics', () => {
     const telemetry = await prometheusOnly();
     streamedCall(telemetry, 3, 10, 10, { input: 1200, output: 3 });
     streamedCall(telemetry, 4, 10, 10, { input: 800, output: 4 });
-    await settle();
+    await telemetry.forceFlush();
     const { samples } = await scrape(telemetry);
     assert.equal(valueOf(samples, 'gen_ai_client_token_usage_sum', { ...labels, gen_ai_token_type: 'input' }), 2000);
     assert.equal(valueOf(samples, 'gen_ai_client_token_usage_sum', { ...labels, gen_ai_token_type: 'output' }), 7);
@@ -105,7 +105,7 @@ describe('GET /metrics', () => {
     streamedCall(telemetry, 2, 10, 10, { input: 1000, output: 2 });
     const start = callStart({ protocol: 'openai-chat', body: { ...streamBody, model: 'mystery-model' } });
     play(telemetry.observer.startCall(start), start, upstreamEvents('openai-chat', { model: 'mystery-model', text: ['x'] }), { ttftMs: 5, stepMs: 5 });
-    await settle();
+    await telemetry.forceFlush();
     const { samples } = await scrape(telemetry);
     assertClose(valueOf(samples, 'gen_ai_usage_cost_sum', labels)!, (1000 * 10 + 2 * 100) / 1e6);
     assert.deepEqual(samplesOf(samples, 'gen_ai_usage_cost_count', { gen_ai_request_model: 'mystery-model' }), []);
@@ -121,7 +121,7 @@ describe('GET /metrics', () => {
     const cancelled = callStart({ protocol: 'openai-chat', body: streamBody });
     const events = upstreamEvents('openai-chat', { model: 'gpt-4.1-2025-04-14', text: ['a', 'b', 'c'] }).slice(0, 3);
     play(telemetry.observer.startCall(cancelled), cancelled, events, { ttftMs: 30, stepMs: 5 }, { cancelled: true });
-    await settle();
+    await telemetry.forceFlush();
     const { samples } = await scrape(telemetry);
     assert.equal(valueOf(samples, 'gen_ai_client_operation_duration_count', { error_type: 'overloaded' }), 1);
     assert.equal(valueOf(samples, 'gen_ai_client_operation_duration_count', { error_type: 'cancelled' }), 1);
@@ -172,7 +172,7 @@ describe('GET /metrics', () => {
     }
     const telemetry = await prometheusOnly();
     streamedCall(telemetry, 3, 10, 10);
-    await settle();
+    await telemetry.forceFlush();
     const { text } = await scrape(telemetry);
     await telemetry.shutdown();
     const directory = mkdtempSync(join(tmpdir(), 'lessllm-promtool-'));
