@@ -1,8 +1,8 @@
 /**
  * JSON text that fits a byte budget and is still valid JSON. Cutting the text anywhere would leave a body
- * no tool can parse; instead its longest string values are shortened (each marked with how much was
- * cut; object keys are kept whole) until the whole fits. A text that does not fit even then becomes a small object with a preview of
- * its start.
+ * no tool can parse; instead its longest string values are shortened (each marked with how much was cut;
+ * object keys are kept whole) until the whole fits. A text that does not fit even then becomes a small
+ * object with a preview of its start.
  *
  * The cut works on the JSON text itself: one pass finds where the long string literals are, their sizes
  * give the largest length every longer literal can keep, and the result is built from slices of the
@@ -169,7 +169,7 @@ function cutAt(text: string, literals: Literals, limit: number): string {
     const end = ends[index];
     if (end - start <= limit) continue;
     const keptEnd = safeCutEnd(text, start, start + limit);
-    pieces.push(text.slice(copiedUpTo, keptEnd), `…[${end - keptEnd} more characters]`);
+    pieces.push(text.slice(copiedUpTo, keptEnd), cutMarker(end - keptEnd));
     copiedUpTo = end;
   }
   pieces.push(text.slice(copiedUpTo));
@@ -212,8 +212,13 @@ function decimalDigits(count: number): number {
   return digits;
 }
 
-/** Bytes of the marker `…[N more characters]` that replaces what was cut, N left out. */
-const markerBytes = utf8Length('…[ more characters]');
+/** What replaces the part of a string that was cut. */
+function cutMarker(count: number): string {
+  return `…[${count} more characters]`;
+}
+
+/** Bytes of the marker but for its count. */
+const markerBytes = utf8Length(cutMarker(0)) - decimalDigits(0);
 
 /** Last resort: what the content started with, inside a small valid object. */
 function preview(text: string, maxBytes: number): CappedJson {
@@ -226,5 +231,5 @@ function preview(text: string, maxBytes: number): CappedJson {
 function cutString(value: string, limit: number): string {
   // Never split a surrogate pair: half a code point is not valid UTF-8.
   const end = isHighSurrogate(value.charCodeAt(limit - 1)) ? limit - 1 : limit;
-  return `${value.slice(0, end)}…[${value.length - end} more characters]`;
+  return value.slice(0, end) + cutMarker(value.length - end);
 }
