@@ -116,22 +116,19 @@ const overflowAttributes: Attributes = { 'otel.metric.overflow': true };
  * streaming call about 2% of the event loop's time; here the key is two strings joined.
  */
 class StreamCounts {
+  /** By provider type and model; a set seen once stays (at 0 when its streams are over), as the SDK's series do. */
   private readonly counts = new Map<string, { attributes: Attributes; count: number }>();
 
   add(start: CallStart, change: number): void {
     const key = `${start.providerType}\n${start.upstreamModel}`;
-    let entry = this.counts.get(key);
-    if (entry === undefined) {
-      // A set seen once stays (at 0 when its streams are over), as the SDK's own series do.
-      const full = this.counts.size >= cardinalityLimit - 1;
-      const overflowKey = '\n';
-      entry = full ? this.counts.get(overflowKey) : undefined;
-      if (entry === undefined) {
-        entry = { attributes: full ? overflowAttributes : streamAttributes(start), count: 0 };
-        this.counts.set(full ? overflowKey : key, entry);
-      }
-    }
+    const entry = this.counts.get(key) ?? (this.counts.size < cardinalityLimit - 1 ? this.entry(key, streamAttributes(start)) : this.entry('', overflowAttributes));
     entry.count += change;
+  }
+
+  private entry(key: string, attributes: Attributes): { attributes: Attributes; count: number } {
+    let entry = this.counts.get(key);
+    if (entry === undefined) this.counts.set(key, (entry = { attributes, count: 0 }));
+    return entry;
   }
 
   observe(result: ObservableResult): void {
