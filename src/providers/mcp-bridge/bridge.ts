@@ -6,7 +6,7 @@ import type { ClientProtocolName } from '../../core/call-observer.ts';
 import type { CanonicalRequest } from '../../core/canonical-request.ts';
 import type { StreamEvent } from '../../core/stream-events.ts';
 import type { McpProviderConfig } from './config.ts';
-import { handleMcpRequest, type AuthorizeMcp } from './mcp-endpoint.ts';
+import type { AuthorizeMcp } from './mcp-endpoint.ts';
 import { PendingRequests } from './pending-requests.ts';
 
 export type McpBridgeOptions = {
@@ -49,11 +49,18 @@ export class McpBridge {
     return pending.events;
   }
 
-  /** The MCP endpoint (POST, GET and DELETE on one path, e.g. `/mcp`). */
-  handleMcp(request: Request): Promise<Response> {
+  /**
+   * The MCP endpoint (POST, GET and DELETE on one path, e.g. `/mcp`). Its module, with the MCP SDK and
+   * the zod it brings, is loaded on the first MCP request: a gateway nobody attaches to over MCP never
+   * pays for that code (a third of lessllm's start-up, and some 10 MB of resident memory).
+   */
+  async handleMcp(request: Request): Promise<Response> {
+    const { handleMcpRequest } = await (endpointModule ??= import('./mcp-endpoint.ts'));
     return handleMcpRequest(request, this.requests, this.authorize);
   }
 }
+
+let endpointModule: Promise<typeof import('./mcp-endpoint.ts')> | undefined;
 
 /** Short enough to read and type, random enough never to collide within one gateway's lifetime. */
 function newRequestId(): string {
