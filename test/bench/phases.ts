@@ -216,10 +216,10 @@ export async function openStreamsPhase(
   upstreamUrl: string,
   log: Log,
   startUncapped: (() => Promise<Contender>) | undefined,
-): Promise<Partial<Record<ContenderId, OpenStreamsResult | { failure: string }>>> {
-  const results: Partial<Record<ContenderId, OpenStreamsResult | { failure: string }>> = {};
+): Promise<Partial<Record<ContenderId, Measured<OpenStreamsResult>>>> {
+  const results: Partial<Record<ContenderId, Measured<OpenStreamsResult>>> = {};
   const scenario = openStreamsScenario(plan.openStreams.tokens);
-  const measure = async (contender: Contender) => {
+  const measure = async (contender: Contender): Promise<OpenStreamsResult> => {
     // Let the previous contender's sockets close before counting anything.
     await sleep(1000);
     const result = await runOpenStreams(contender.call(scenario), {
@@ -229,31 +229,35 @@ export async function openStreamsPhase(
       upstreamUrl,
       stallGapMs: 2500,
     });
-    results[contender.id] = result;
+    (results[contender.id] ??= emptyMeasured()).runs.push(result);
     log(
       `  open streams ${contender.label.padEnd(12)} ${result.mostOpenAtOnce} open at once (upstream ${result.upstreamMostOpen}), ` +
         `${result.stalled} stalled, ${result.failed} failed, RSS ${result.rssIdleMb.toFixed(0)} → ${result.rssAllOpenMb.toFixed(0)} MB all open, ${result.rssPeakMb.toFixed(0)} MB peak`,
     );
     return result;
   };
-  for (const contender of contenders) {
-    if (!plan.openStreams.contenders.includes(contender.id)) continue;
+  const measured = contenders.filter((contender) => {
+    if (!plan.openStreams.contenders.includes(contender.id)) return false;
     const probeFailure = probeFailures.get(contender.id)?.stream20;
-    if (probeFailure !== undefined) {
-      results[contender.id] = { failure: `streaming answer wrong, not measured: ${probeFailure}` };
-      continue;
-    }
-    const result = await measure(contender);
-    const capped = result.stalled + result.failed > 0 && result.mostOpenAtOnce <= bunFetchCap && plan.openStreams.streams > bunFetchCap;
-    if (contender.id === 'lessllm' && capped && startUncapped !== undefined) {
-      log(`  lessllm never streamed more than ${bunFetchCap} at once: measuring again with Bun's fetch cap raised`);
-      const uncapped = await startUncapped().catch((error: unknown) => error as Error);
-      if (uncapped instanceof Error) results['lessllm-uncapped'] = { failure: `did not start: ${uncapped.message.slice(0, 200)}` };
-      else {
-        await measure(uncapped);
-        await uncapped.process?.stop();
+    if (probeFailure !== undefined) results[contender.id] = { ...emptyMeasured(), failure: `streaming answer wrong, not measured: ${probeFailure}` };
+    return probeFailure === undefined;
+  });
+  // Several runs, as every other figure: whether a collection falls into the second the streams end moves
+  // the peak by 40 MB or more between otherwise identical runs.
+  let uncapped: Contender | Error | undefined;
+  for (let run = 0; run < plan.runs; run++) {
+    for (const contender of rotated(measured, run)) {
+      const result = await measure(contender);
+      const capped = result.stalled + result.failed > 0 && result.mostOpenAtOnce <= bunFetchCap && plan.openStreams.streams > bunFetchCap;
+      if (contender.id === 'lessllm' && capped && startUncapped !== undefined && uncapped === undefined) {
+        log(`  lessllm never streamed more than ${bunFetchCap} at once: measuring it with Bun's fetch cap raised too`);
+        uncapped = await startUncapped().catch((error: unknown) => error as Error);
+        if (uncapped instanceof Error) results['lessllm-uncapped'] = { ...emptyMeasured(), failure: `did not start: ${uncapped.message.slice(0, 200)}` };
       }
+      if (contender.id === 'lessllm' && uncapped !== undefined && !(uncapped instanceof Error)) await measure(uncapped);
     }
   }
+  if (uncapped !== undefined && !(uncapped instanceof Error)) await uncapped.process?.stop();
+  for (const result of Object.values(results)) if (result) finish(result);
   return results;
 }

@@ -197,15 +197,16 @@ function pacedTable(results: BenchResults, scenarioId: ScenarioId, title: string
 }
 
 function openStreamsTable(results: BenchResults): string {
-  const rows = Object.entries(results.openStreams).map(([id, outcome]) => {
+  const rows = Object.entries(results.openStreams).map(([id, measured]) => {
     const label = labelOf(results, id as ContenderId);
-    if (outcome === undefined || 'failure' in outcome) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
+    const outcome = measured?.median;
+    if (measured === undefined || outcome === undefined) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
     return [
       label,
       String(outcome.streams),
       String(outcome.completed),
-      String(outcome.stalled),
-      String(outcome.failed),
+      String(sumOf(measured.runs, 'stalled')),
+      String(sumOf(measured.runs, 'failed')),
       String(outcome.mostConnectedAtOnce),
       String(outcome.mostOpenAtOnce),
       String(outcome.upstreamMostOpen),
@@ -216,13 +217,16 @@ function openStreamsTable(results: BenchResults): string {
       number(outcome.kbPerStream, 1),
     ];
   });
-  const notes = Object.entries(results.openStreams).flatMap(([id, outcome]) => {
-    if (outcome === undefined) return [];
+  const notes = Object.entries(results.openStreams).flatMap(([id, measured]) => {
+    if (measured === undefined) return [];
     const label = labelOf(results, id as ContenderId);
-    if ('failure' in outcome) return [`${label}: ${outcome.failure}`];
-    const lines = outcome.firstFailure ? [`${label}: first failure: ${outcome.firstFailure}`] : [];
-    if (outcome.mostOpenAtOnce <= bunFetchCap && outcome.streams > bunFetchCap && outcome.stalled + outcome.failed > 0) {
-      lines.push(`${label}: never more than ${outcome.mostOpenAtOnce} streams answering at once: the rest queued inside Bun's fetch, which allows ${bunFetchCap} requests in flight per process unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before start.`);
+    if (measured.failure !== undefined) return [`${label}: ${measured.failure}`];
+    const lines = [`${label}: RSS all open / peak per run: ${measured.runs.map((run) => `${number(run.rssAllOpenMb, 0)} / ${number(run.rssPeakMb, 0)}`).join(', ')} MB`];
+    const firstFailure = measured.runs.find((run) => run.firstFailure !== undefined)?.firstFailure;
+    if (firstFailure !== undefined) lines.push(`${label}: first failure: ${firstFailure}`);
+    const capped = measured.runs.find((run) => run.mostOpenAtOnce <= bunFetchCap && run.streams > bunFetchCap && run.stalled + run.failed > 0);
+    if (capped) {
+      lines.push(`${label}: never more than ${capped.mostOpenAtOnce} streams answering at once: the rest queued inside Bun's fetch, which allows ${bunFetchCap} requests in flight per process unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before start.`);
     }
     return lines;
   });
@@ -232,11 +236,16 @@ function openStreamsTable(results: BenchResults): string {
     rows,
     [
       ...notes,
+      `Medians of ${results.runs === 1 ? 'one run' : `${results.runs} runs, one after another in the same processes`}, except stalled and failed: all runs together.`,
       'connected / streaming / upstream: the most client connections, answering streams, and streams open at the upstream at any one moment.',
       'RSS all open: the most while every stream was answering at once; RSS peak: the most during the whole test, including the second the streams end and their calls are recorded.',
       'KB/stream = (RSS peak − RSS idle) / connected. Stalled: no byte for 2.5 s, or unfinished at the deadline.',
     ],
   );
+}
+
+function sumOf<Run>(runs: readonly Run[], key: { [Key in keyof Run]: Run[Key] extends number ? Key : never }[keyof Run]): number {
+  return runs.reduce((sum, run) => sum + (run[key] as number), 0);
 }
 
 function memoryTable(results: BenchResults): string {

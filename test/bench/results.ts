@@ -64,7 +64,7 @@ export type BenchResults = {
   openLoop: Partial<Record<ContenderId, Measured<OpenLoopResult>>>;
   overhead: OverheadComparison[];
   paced: Partial<Record<ScenarioId, Partial<Record<ContenderId, Measured<StreamTimingResult>>>>>;
-  openStreams: Partial<Record<ContenderId, OpenStreamsResult | { failure: string }>>;
+  openStreams: Partial<Record<ContenderId, Measured<OpenStreamsResult>>>;
   seconds: number;
 };
 
