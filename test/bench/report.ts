@@ -3,7 +3,7 @@
  * targets of issue 5. Markdown tables, so the full run's output can go into the README as it is.
  */
 import { bunFetchCap, type ContenderId } from './contenders.ts';
-import type { BenchResults, Measured } from './results.ts';
+import { sumOf, type BenchResults, type Measured } from './results.ts';
 import { throughputScenarios, type ScenarioId } from './scenarios.ts';
 import { summarize } from './targets.ts';
 
@@ -242,10 +242,6 @@ function openStreamsTable(results: BenchResults): string {
       'KB/stream = (RSS peak − RSS idle) / connected. Stalled: no byte for 2.5 s, or unfinished at the deadline.',
     ],
   );
-}
-
-function sumOf<Run>(runs: readonly Run[], key: { [Key in keyof Run]: Run[Key] extends number ? Key : never }[keyof Run]): number {
-  return runs.reduce((sum, run) => sum + (run[key] as number), 0);
 }
 
 function memoryTable(results: BenchResults): string {

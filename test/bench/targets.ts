@@ -1,6 +1,6 @@
 /** The targets of issue 5, checked against one run's results: met, missed, or why it could not be judged. */
 import type { ContenderId } from './contenders.ts';
-import type { BenchResults } from './results.ts';
+import { sumOf, type BenchResults } from './results.ts';
 import type { ScenarioId } from './scenarios.ts';
 
 export type TargetRow = { target: string; measured: string; result: string };
@@ -79,8 +79,8 @@ export function summarize(results: BenchResults): TargetRow[] {
       );
       const median = streams.median;
       const peaks = streams.runs.map((run) => run.rssPeakMb.toFixed(0)).join(' / ');
-      const stalled = streams.runs.reduce((sum, run) => sum + run.stalled, 0);
-      const failed = streams.runs.reduce((sum, run) => sum + run.failed, 0);
+      const stalled = sumOf(streams.runs, 'stalled');
+      const failed = sumOf(streams.runs, 'failed');
       rows.push({
         target: streamsTarget,
         measured: `${median.rssAllOpenMb.toFixed(0)} MB with all open, ${median.rssPeakMb.toFixed(0)} MB peak as they end (medians; peaks ${peaks}), ${median.mostOpenAtOnce} streaming at once, ${stalled} stalled, ${failed} failed`,
