@@ -10,7 +10,8 @@ import { ConfigError, defaultConfig, loadConfigFile } from './config/load-config
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { CallAdmission } from './gateway/admission.ts';
 import { CallRegistry } from './gateway/call-registry.ts';
-import { currentRuntime, serve } from './runtime/serve.ts';
+import { currentRuntime } from './runtime/current-runtime.ts';
+import { serve } from './runtime/serve.ts';
 import { KeyConfigError } from './security/gateway-keys.ts';
 import { createTelemetry, TelemetryConfigError, telemetryOptionsFromConfig, type TelemetryOptions } from './telemetry/index.ts';
 

@@ -1,11 +1,10 @@
 /**
- * The only file that knows which runtime lessllm is on. Bun serves Elysia natively, Deno through
+ * Serving on each runtime (current-runtime.ts says which): Bun serves Elysia natively, Deno through
  * `Deno.serve(app.fetch)`, Node through Elysia's node adapter; everything else is web standards.
  */
 import type { AppOptions } from '../gateway/app.ts';
 import { createApp } from '../gateway/app.ts';
-
-export type RuntimeName = 'bun' | 'deno' | 'node';
+import { currentRuntime } from './current-runtime.ts';
 
 export type RunningServer = {
   url: string;
@@ -23,12 +22,6 @@ type DenoGlobal = {
     handler: (request: Request, info: DenoRemote) => Response | Promise<Response>,
   ): DenoServer;
 };
-
-export function currentRuntime(): RuntimeName {
-  if ('Bun' in globalThis) return 'bun';
-  if ('Deno' in globalThis) return 'deno';
-  return 'node';
-}
 
 export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysiaAdapter'>, host: string, port: number): Promise<RunningServer> {
   const runtime = currentRuntime();

@@ -19,6 +19,7 @@
  * answer. The other side is worker-requests.ts.
  */
 import { Worker } from 'node:worker_threads';
+import { currentRuntime } from './current-runtime.ts';
 
 /** What the thread sends: the answer to request `reply`, or a notice. */
 export type ThreadMessage<Value, Notice> =
@@ -34,7 +35,7 @@ export type MessageEncoding = 'json' | 'clone';
 /** Text per entry (a log row) above which cloning a request is cheaper than JSON on Deno (see above). */
 const cloneAboveCharsPerEntry = 2048;
 
-const clonesSmallRecordsSlowly = 'Deno' in globalThis;
+const clonesSmallRecordsSlowly = currentRuntime() === 'deno';
 
 /** How to send a request of `entries` small records carrying `textChars` characters of long text in all. */
 export function encodingFor(textChars: number, entries: number): MessageEncoding {
