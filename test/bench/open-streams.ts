@@ -6,7 +6,7 @@
  * flight. A stream is stalled when it goes longer than `stallGapMs` without a byte, or is not finished
  * by the deadline.
  */
-import type { HttpCall } from './contenders.ts';
+import { bunFetchCap, type HttpCall } from './contenders.ts';
 import { memoryOf } from './processes.ts';
 import { percentile, sleep } from './stats.ts';
 
@@ -57,6 +57,11 @@ export type OpenStreamsOptions = {
   upstreamUrl: string;
   stallGapMs: number;
 };
+
+/** Whether streams failed or stalled while no more than Bun's fetch cap answered at once: they queued inside `fetch`. */
+export function queuedInBunFetch(result: OpenStreamsResult): boolean {
+  return result.stalled + result.failed > 0 && result.mostOpenAtOnce <= bunFetchCap && result.streams > bunFetchCap;
+}
 
 const batchSize = 250;
 const batchIntervalMs = 20;

@@ -6,7 +6,7 @@
  */
 import { bunFetchCap, type Contender, type ContenderId } from './contenders.ts';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.ts';
-import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
+import { queuedInBunFetch, runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
 import { cpuTimeMs, waitUntilIdle } from './processes.ts';
 import { meanBetween, scrapeOverhead } from './prometheus.ts';
 import { medianRecord, type Measured, type OverheadComparison, type ThroughputRun } from './results.ts';
@@ -236,7 +236,7 @@ export async function openStreamsPhase(
     );
     return result;
   };
-  const measured = contenders.filter((contender) => {
+  const toMeasure = contenders.filter((contender) => {
     if (!plan.openStreams.contenders.includes(contender.id)) return false;
     const probeFailure = probeFailures.get(contender.id)?.stream20;
     if (probeFailure !== undefined) results[contender.id] = { ...emptyMeasured(), failure: `streaming answer wrong, not measured: ${probeFailure}` };
@@ -246,10 +246,9 @@ export async function openStreamsPhase(
   // the peak by 40 MB or more between otherwise identical runs.
   let uncapped: Contender | Error | undefined;
   for (let run = 0; run < plan.runs; run++) {
-    for (const contender of rotated(measured, run)) {
+    for (const contender of rotated(toMeasure, run)) {
       const result = await measure(contender);
-      const capped = result.stalled + result.failed > 0 && result.mostOpenAtOnce <= bunFetchCap && plan.openStreams.streams > bunFetchCap;
-      if (contender.id === 'lessllm' && capped && startUncapped !== undefined && uncapped === undefined) {
+      if (contender.id === 'lessllm' && queuedInBunFetch(result) && startUncapped !== undefined && uncapped === undefined) {
         log(`  lessllm never streamed more than ${bunFetchCap} at once: measuring it with Bun's fetch cap raised too`);
         uncapped = await startUncapped().catch((error: unknown) => error as Error);
         if (uncapped instanceof Error) results['lessllm-uncapped'] = { ...emptyMeasured(), failure: `did not start: ${uncapped.message.slice(0, 200)}` };

@@ -3,6 +3,7 @@
  * targets of issue 5. Markdown tables, so the full run's output can go into the README as it is.
  */
 import { bunFetchCap, type ContenderId } from './contenders.ts';
+import { queuedInBunFetch } from './open-streams.ts';
 import { sumOf, type BenchResults, type Measured } from './results.ts';
 import { throughputScenarios, type ScenarioId } from './scenarios.ts';
 import { summarize } from './targets.ts';
@@ -224,7 +225,7 @@ function openStreamsTable(results: BenchResults): string {
     const lines = [`${label}: RSS all open / peak per run: ${measured.runs.map((run) => `${number(run.rssAllOpenMb, 0)} / ${number(run.rssPeakMb, 0)}`).join(', ')} MB`];
     const firstFailure = measured.runs.find((run) => run.firstFailure !== undefined)?.firstFailure;
     if (firstFailure !== undefined) lines.push(`${label}: first failure: ${firstFailure}`);
-    const capped = measured.runs.find((run) => run.mostOpenAtOnce <= bunFetchCap && run.streams > bunFetchCap && run.stalled + run.failed > 0);
+    const capped = measured.runs.find(queuedInBunFetch);
     if (capped) {
       lines.push(`${label}: never more than ${capped.mostOpenAtOnce} streams answering at once: the rest queued inside Bun's fetch, which allows ${bunFetchCap} requests in flight per process unless BUN_CONFIG_MAX_HTTP_REQUESTS is set before start.`);
     }
