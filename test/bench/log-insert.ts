@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/telemetry/log-table/sqlite-store.ts';
-import type { LogRow } from '../../src/telemetry/log-table/row.ts';
+import { nextCallId, type LogRow } from '../../src/telemetry/log-table/row.ts';
 import type { HttpDetails } from '../../src/telemetry/content-capture.ts';
 
 const batchSizes = [1, 16, 100];
@@ -49,6 +49,7 @@ const httpDetails: HttpDetails = {
 let clock = Date.UTC(2026, 10, 21);
 function row(): LogRow {
   return {
+    callId: nextCallId(),
     startedAt: new Date(clock++),
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: 'b7ad6b7169203331',

@@ -15,8 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { GatewayError } from '../../src/core/gateway-error.ts';
 import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../../src/telemetry/index.ts';
-import { openLogStore } from '../../src/telemetry/log-table/log-store.ts';
-import type { LogRow } from '../../src/telemetry/log-table/row.ts';
+import { openLogStore, type LogStore } from '../../src/telemetry/log-table/log-store.ts';
+import { nextCallId, type LogRow } from '../../src/telemetry/log-table/row.ts';
 import { callEnd, callStart, play, settle, upstreamEvents } from './support/calls.ts';
 import { freePort } from '../support/loopback.ts';
 import { findPostgresBinaries, startPostgres, type PostgresServer } from '../support/postgres-server.ts';
@@ -98,6 +98,24 @@ function checkStreamedRow(row: LogRow, ids: { traceId: string; spanId: string })
   assert.equal(row.httpDetails.request_headers['user-agent'], 'telemetry-test/1.0');
 }
 
+/**
+ * A batch whose commit succeeded but whose answer was lost (the SQLite thread stopped, the connection to
+ * PostgreSQL broke) is sent again by the writer: the rows it already wrote must not be counted twice, and
+ * a new row in the same batch must not be lost with them.
+ */
+async function checkResentBatch(store: LogStore): Promise<void> {
+  const written = await store.latest(10);
+  assert.equal(written.length, 2);
+  assert.notEqual(written[0].callId, written[1].callId);
+  for (const row of written) assert.match(row.callId, /^[0-9a-f]{28}$/);
+  const newRow: LogRow = { ...written[0], callId: nextCallId(), startedAt: new Date(written[0].startedAt.getTime() + 1) };
+  await store.insert(written);
+  await store.insert([...written, newRow]);
+  const rows = await store.latest(10);
+  assert.equal(rows.length, 3, 'each call once, and the new row of the resent batch too');
+  assert.deepEqual(rows.map((row) => row.callId).sort(), [...written.map((row) => row.callId), newRow.callId].sort());
+}
+
 describe('log table on SQLite', () => {
   let directory: string;
   before(() => {
@@ -135,6 +153,20 @@ describe('log table on SQLite', () => {
     const indexes = (database.prepare('PRAGMA index_list(lessllm_calls)').all() as Array<{ name: string }>).map((index) => index.name);
     assert.ok(indexes.includes('lessllm_calls_started_at_idx') && indexes.includes('lessllm_calls_requested_model_idx'));
     database.close();
+  });
+
+  it('keeps one row per call when a batch is sent again after its answer was lost', async () => {
+    const path = join(directory, 'resent.db');
+    const { telemetry } = await telemetryWithLog({ database: `sqlite:${path}` });
+    streamedCall(telemetry);
+    failedCall(telemetry);
+    await telemetry.shutdown();
+    const store = await openLogStore({ kind: 'sqlite', path });
+    try {
+      await checkResentBatch(store);
+    } finally {
+      await store.close();
+    }
   });
 
   it('applies its migrations once, however often lessllm starts', async () => {
@@ -304,6 +336,23 @@ describe('log table on PostgreSQL', { skip: postgresBinaries === undefined ? 'Po
     const migrations = await client.query('SELECT hash FROM drizzle.__drizzle_migrations');
     assert.equal(migrations.rows.length, postgresMigrations.length, 'each migration applied exactly once');
     await client.end();
+  });
+
+  it('keeps one row per call when a batch is sent again after its answer was lost', async () => {
+    const { telemetry } = await telemetryWithLog({ database: server.url });
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    await client.query('TRUNCATE lessllm_calls');
+    await client.end();
+    streamedCall(telemetry);
+    failedCall(telemetry);
+    await telemetry.shutdown();
+    const store = await openLogStore({ kind: 'postgres', url: server.url });
+    try {
+      await checkResentBatch(store);
+    } finally {
+      await store.close();
+    }
   });
 
   it('lets several gateways start at once against one database', async () => {

@@ -57,7 +57,8 @@ export async function openPostgresStore(url: string): Promise<LogStore> {
       }
     },
     async insert(rows) {
-      await db.insert(callsTable).values(rows);
+      // A batch sent again after a lost answer skips the rows it already wrote (row.ts, callId).
+      await db.insert(callsTable).values(rows).onConflictDoNothing({ target: callsTable.callId });
     },
     async latest(limit) {
       const rows = await db.select().from(callsTable).orderBy(desc(callsTable.startedAt), desc(callsTable.id)).limit(limit);

@@ -6,6 +6,12 @@ import type { CallSummary } from '../call-summary.ts';
 import type { CapturedContent, HttpDetails } from '../content-capture.ts';
 
 export type LogRow = {
+  /**
+   * Unique per call (nextCallId below). A batch whose commit succeeded but whose answer was lost (the
+   * SQLite thread stopped, the PostgreSQL connection broke) is sent again, and the rows it already wrote
+   * are then skipped instead of counted twice.
+   */
+  callId: string;
   startedAt: Date;
   traceId: string | null;
   spanId: string | null;
@@ -40,6 +46,20 @@ export type LogRow = {
   httpDetails: HttpDetails;
 };
 
+/**
+ * Call ids: this process's random prefix and a counter, so each process's ids are unique among all
+ * gateways writing to one database and sorted in the order they are made, which keeps adding them to
+ * the unique index cheap (random ids, UUIDs, each went to a different page of the index: 2× the CPU
+ * per row).
+ */
+const callIdPrefix = crypto.randomUUID().replaceAll('-', '').slice(0, 16);
+let callIdCounter = 0;
+
+export function nextCallId(): string {
+  callIdCounter++;
+  return callIdPrefix + callIdCounter.toString(16).padStart(12, '0');
+}
+
 /** Characters of the request and response bodies a row holds: what bounds the queue and picks how rows are sent. */
 export function rowTextChars(row: LogRow): number {
   return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
@@ -53,6 +73,7 @@ export function logRowOf(
 ): LogRow {
   const { start, end, usage } = summary;
   return {
+    callId: nextCallId(),
     startedAt: new Date(start.startEpochMs),
     traceId: ids?.traceId ?? null,
     spanId: ids?.spanId ?? null,

@@ -1,5 +1,5 @@
 /** The log table for PostgreSQL. Keep in step with schema.sqlite.ts; migrations: see migrations/README.md. */
-import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, uniqueIndex, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { HttpDetails } from '../content-capture.ts';
 
 export const callsTable = pgTable(
@@ -35,10 +35,13 @@ export const callsTable = pgTable(
     responseBody: text('response_body'),
     keyName: text('key_name'),
     attempts: integer('attempts'),
+    /** Unique per call: a batch written again after a lost answer skips the rows it already wrote. */
+    callId: text('call_id'),
     httpDetails: jsonb('http_details').$type<HttpDetails>().notNull(),
   },
   (table) => [
     index('lessllm_calls_started_at_idx').on(table.startedAt),
     index('lessllm_calls_requested_model_idx').on(table.requestedModel, table.startedAt),
+    uniqueIndex('lessllm_calls_call_id_idx').on(table.callId),
   ],
 );

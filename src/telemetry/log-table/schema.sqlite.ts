@@ -1,5 +1,5 @@
 /** The log table for SQLite. Keep in step with schema.postgres.ts; migrations: see migrations/README.md. */
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, uniqueIndex, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { HttpDetails } from '../content-capture.ts';
 
 export const callsTable = sqliteTable(
@@ -35,10 +35,13 @@ export const callsTable = sqliteTable(
     responseBody: text('response_body'),
     keyName: text('key_name'),
     attempts: integer('attempts'),
+    /** Unique per call: a batch written again after a lost answer skips the rows it already wrote. */
+    callId: text('call_id'),
     httpDetails: text('http_details', { mode: 'json' }).$type<HttpDetails>().notNull(),
   },
   (table) => [
     index('lessllm_calls_started_at_idx').on(table.startedAt),
     index('lessllm_calls_requested_model_idx').on(table.requestedModel, table.startedAt),
+    uniqueIndex('lessllm_calls_call_id_idx').on(table.callId),
   ],
 );

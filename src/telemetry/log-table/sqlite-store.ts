@@ -69,7 +69,8 @@ function rowInsertOf(): { sql: string; values(row: LogRow): SQLInputValue[] } {
   const names = columns.map(([, column]) => quoteIdentifier(column.name)).join(', ');
   const placeholders = columns.map(() => '?').join(', ');
   return {
-    sql: `INSERT INTO ${quoteIdentifier(getTableName(callsTable))} (${names}) VALUES (${placeholders})`,
+    // A batch sent again after a lost answer skips the rows it already wrote (row.ts, callId).
+    sql: `INSERT INTO ${quoteIdentifier(getTableName(callsTable))} (${names}) VALUES (${placeholders}) ON CONFLICT (${quoteIdentifier(callsTable.callId.name)}) DO NOTHING`,
     values(row) {
       const fields = row as unknown as Record<string, unknown>;
       const values: SQLInputValue[] = new Array(columns.length);

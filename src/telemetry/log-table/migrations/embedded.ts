@@ -20,6 +20,15 @@ export const sqliteMigrations: Migration[] = [
       "ALTER TABLE `lessllm_calls` ADD `key_name` text;",
       "ALTER TABLE `lessllm_calls` ADD `attempts` integer;"
     ]
+  },
+  {
+    "tag": "0002_call_id",
+    "createdAt": 1795288058771,
+    "hash": "fcf799b1884a68e7e6bb1ad1a1b1555e40e9dc27840babecbb21da50ae8aa947",
+    "statements": [
+      "ALTER TABLE `lessllm_calls` ADD `call_id` text;",
+      "CREATE UNIQUE INDEX `lessllm_calls_call_id_idx` ON `lessllm_calls` (`call_id`);"
+    ]
   }
 ];
 
@@ -41,6 +50,15 @@ export const postgresMigrations: Migration[] = [
     "statements": [
       "ALTER TABLE \"lessllm_calls\" ADD COLUMN \"key_name\" text;",
       "ALTER TABLE \"lessllm_calls\" ADD COLUMN \"attempts\" integer;"
+    ]
+  },
+  {
+    "tag": "0002_call_id",
+    "createdAt": 1795288059587,
+    "hash": "6d7439498d6035e6e710ed0a55388c0090c03cc1955064aa5c330556c91de0e6",
+    "statements": [
+      "ALTER TABLE \"lessllm_calls\" ADD COLUMN \"call_id\" text;",
+      "CREATE UNIQUE INDEX \"lessllm_calls_call_id_idx\" ON \"lessllm_calls\" USING btree (\"call_id\");"
     ]
   }
 ];
