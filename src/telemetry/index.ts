@@ -3,11 +3,11 @@
  * Prometheus text for `GET /metrics`, and a shutdown that flushes all of it. Build the options with
  * `telemetryOptionsFromConfig` (config-schema.ts).
  */
-import type { CallObserver } from '../core/call-observer.ts';
+import { noopObserver, type CallObserver } from '../core/call-observer.ts';
 import { LogWriter } from './log-table/log-writer.ts';
 import { openLogStore } from './log-table/log-store.ts';
 import { createCallMetrics, type CallMetrics, type DroppedKind } from './metrics.ts';
-import { createObserver } from './observer.ts';
+import { createObserver, type TelemetryObserver } from './observer.ts';
 import type { TelemetryOptions } from './options.ts';
 import { PriceTable } from './pricing.ts';
 import { startSdk } from './sdk.ts';
@@ -72,7 +72,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     await logWriter.start();
   }
 
-  const observer = createObserver({
+  // With neither the SDK nor a log table nothing would read a call's record: skip making it.
+  const observer: TelemetryObserver = !sdk && !logWriter ? { ...noopObserver, finishPending() {} } : createObserver({
     sdk,
     metrics,
     logWriter,
