@@ -108,6 +108,8 @@ export interface CallTrace {
   onEvent(event: StreamEvent, atMonotonicMs: number): void;
   /** Exactly once. */
   end(result: CallEnd): void;
+  /** Set when nothing reads the events (telemetry off): what would only be decoded for them need not be. */
+  readonly ignoresEvents?: true;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface CallObserver {
   refused(refusal: Refusal): void;
 }
 
-const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
+const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {}, ignoresEvents: true };
 
 /** What the gateway uses when telemetry is off. */
 export const noopObserver: CallObserver = { startCall: () => noopTrace, refused() {} };

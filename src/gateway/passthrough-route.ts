@@ -62,6 +62,10 @@ function forwardComplete(context: CallContext, protocol: Protocol, upstream: Res
   const response = new Response(bytes, { status: upstream.status, headers });
   // The call is reported after the client has its answer; its duration ends here.
   context.respondedAt = performance.now();
+  if (context.trace.ignoresEvents) {
+    endCall(context, { status: upstream.status, error: undefined, responseHeaders: headers, responseBytes: bytes.byteLength, chunkCount: 0, responseBody: undefined });
+    return response;
+  }
   const record = () => {
     const text = utf8Decoder.decode(bytes);
     let events: StreamEvent[] = [];
