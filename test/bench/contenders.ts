@@ -86,22 +86,24 @@ export function directContender(upstream: ChildHandle): Contender {
   return { id: 'direct', label: 'direct', process: undefined, call: (scenario) => nativeCall(upstream.url, scenario), notes: [nativeNote] };
 }
 
-/** The floor; with `readsChunks`, the floor whose response body passes every chunk through JavaScript. */
-export async function startFloor(paths: Paths, upstream: ChildHandle, readsChunks = false): Promise<Contender> {
-  const id = readsChunks ? 'floor-js' : 'floor';
+/** The floor; with `readsBodies`, the floor that reads the bodies in JavaScript as any gateway must (floor-proxy.ts). */
+export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodies = false): Promise<Contender> {
+  const id = readsBodies ? 'floor-js' : 'floor';
   const process = await startChild({
     name: id,
     command: paths.bun,
     args: ['test/bench/floor-proxy.ts'],
     cwd: paths.root,
     // Bun's fetch holds at most 256 requests in flight unless told otherwise; the floor must not be the bottleneck.
-    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment, ...(readsChunks ? { BENCH_FLOOR_READS_CHUNKS: '1' } : {}) }),
+    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment, ...(readsBodies ? { BENCH_FLOOR_READS_BODIES: '1' } : {}) }),
     readyPrefix: 'floor listening on ',
     timeoutMs: startTimeoutMs,
   });
   const notes = [nativeNote, 'bare Bun.serve + fetch forwarder, BUN_CONFIG_MAX_HTTP_REQUESTS=65535'];
-  if (readsChunks) notes.push('the floor, but each response chunk is read and enqueued by a JavaScript ReadableStream (no parsing); streaming scenarios only');
-  return { id, label: readsChunks ? 'floor, chunks via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
+  if (readsBodies) {
+    notes.push('the floor, but the request is read and parsed for its model, a JSON answer read and parsed for its usage, and a stream passed chunk by chunk through a JavaScript ReadableStream (unparsed); throughput scenarios of the full mode only');
+  }
+  return { id, label: readsBodies ? 'floor, bodies via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
 }
 
 export type LessllmVariant = {

@@ -5,13 +5,14 @@
  * (routing, conversion, telemetry) is measured against this.
  * `BENCH_UPSTREAM_URL=http://127.0.0.1:PORT bun test/bench/floor-proxy.ts`; prints `floor listening on <url>`.
  *
- * With BENCH_FLOOR_READS_CHUNKS=1 the response body is a JavaScript ReadableStream that reads each
- * upstream chunk and enqueues it as it is, still parsing nothing: the least any gateway that looks at a
- * stream (for its tokens, usage, errors) can cost, since the plain floor's body never enters JavaScript.
+ * With BENCH_FLOOR_READS_BODIES=1 it does the least any gateway that routes by model and counts tokens
+ * must do in JavaScript, and nothing more: the request is read and parsed (for its model), a JSON answer
+ * is read and parsed (for its usage) and sent on as it came, and a stream passes chunk by chunk through a
+ * JavaScript ReadableStream, unparsed. The plain floor's bodies never enter JavaScript at all.
  */
 const upstream = process.env.BENCH_UPSTREAM_URL;
 if (!upstream) throw new Error('BENCH_UPSTREAM_URL is not set');
-const readsChunks = process.env.BENCH_FLOOR_READS_CHUNKS === '1';
+const readsBodies = process.env.BENCH_FLOOR_READS_BODIES === '1';
 
 function throughJavaScript(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = body.getReader();
@@ -25,18 +26,35 @@ function throughJavaScript(body: ReadableStream<Uint8Array>): ReadableStream<Uin
   });
 }
 
+async function forward(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  headers.delete('host');
+  const answer = await fetch(upstream + url.pathname, { method: request.method, headers, body: await request.arrayBuffer() });
+  return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' } });
+}
+
+async function forwardReadingBodies(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  headers.delete('host');
+  const text = await request.text();
+  if (typeof (JSON.parse(text) as { model?: unknown }).model !== 'string') return Response.json({ error: 'no model' }, { status: 400 });
+  const answer = await fetch(upstream + url.pathname, { method: request.method, headers, body: text });
+  const contentType = answer.headers.get('content-type') ?? 'application/json';
+  if (answer.body && contentType.startsWith('text/event-stream')) {
+    return new Response(throughJavaScript(answer.body), { status: answer.status, headers: { 'content-type': contentType } });
+  }
+  const answerText = await answer.text();
+  if ((JSON.parse(answerText) as { usage?: unknown }).usage === undefined) throw new Error('the upstream answered without usage');
+  return new Response(answerText, { status: answer.status, headers: { 'content-type': contentType } });
+}
+
 const server = Bun.serve({
   hostname: '127.0.0.1',
   port: 0,
   idleTimeout: 0,
-  async fetch(request) {
-    const url = new URL(request.url);
-    const headers = new Headers(request.headers);
-    headers.delete('host');
-    const answer = await fetch(upstream + url.pathname, { method: request.method, headers, body: await request.arrayBuffer() });
-    const body = readsChunks && answer.body ? throughJavaScript(answer.body) : answer.body;
-    return new Response(body, { status: answer.status, headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' } });
-  },
+  fetch: readsBodies ? forwardReadingBodies : forward,
 });
 
 process.stdout.write(`floor listening on http://127.0.0.1:${server.port}\n`);

@@ -39,11 +39,11 @@ import { runBounded, wrkAvailable } from './wrk.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const allContenders: ContenderId[] = ['direct', 'floor', 'floor-js', 'lessllm', 'lessllm-local', 'lessllm-off', 'portkey'];
-/** Measured in the streaming throughput scenarios of the full mode only: a reference, not a contender. */
-const streamingReference: ContenderId = 'floor-js';
+/** Measured in the throughput scenarios of the full mode only: a reference, not a contender. */
+const javaScriptFloor: ContenderId = 'floor-js';
 /** lessllm with all telemetry but an OTLP endpoint: a reference in the throughput scenarios of the full mode. */
 const localTelemetryReference: ContenderId = 'lessllm-local';
-const throughputReferences = new Set<ContenderId>([streamingReference, localTelemetryReference]);
+const throughputReferences = new Set<ContenderId>([javaScriptFloor, localTelemetryReference]);
 const launchedAt = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - launchedAt) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
@@ -69,7 +69,7 @@ function makePlan(argv: string[]): Plan {
         ? !['json', 'stream20', 'agent-stream20'].includes(scenario.id)
           ? withoutOff
           : everyone.filter((id) => !throughputReferences.has(id))
-        : everyone.filter((id) => scenario.stream || id !== streamingReference),
+        : everyone,
     })),
     openLoop: { rate: 1000, seconds: quick ? 1 : 6 },
     paced: { seconds: quick ? 0.6 : 4, concurrency: 8 },
