@@ -68,12 +68,12 @@ export type BenchResults = {
   seconds: number;
 };
 
-/** Field by field, the median of each number over the runs (other fields from the first run). */
 /** The sum of one numeric field over the runs (stalls and failures count in every run, not as a median). */
 export function sumOf<Run>(runs: readonly Run[], key: { [Key in keyof Run]: Run[Key] extends number ? Key : never }[keyof Run]): number {
   return runs.reduce((sum, run) => sum + (run[key] as number), 0);
 }
 
+/** Field by field, the median of each number over the runs (other fields from the first run). */
 export function medianRecord<Run extends object>(runs: readonly Run[]): Run | undefined {
   if (runs.length === 0) return undefined;
   const result: Record<string, unknown> = { ...(runs[0] as Record<string, unknown>) };
