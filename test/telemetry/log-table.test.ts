@@ -56,6 +56,14 @@ function failedCall(telemetry: Telemetry): void {
   trace.end(callEnd(start.startMonotonicMs + 30, { status: 429, error, responseBody: '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}', chunkCount: 0 }));
 }
 
+/** One streamed and one failed call logged to `database`, written by the shutdown. */
+async function logTwoCalls(database: string): Promise<void> {
+  const { telemetry } = await telemetryWithLog({ database });
+  streamedCall(telemetry);
+  failedCall(telemetry);
+  await telemetry.shutdown();
+}
+
 async function droppedCount(telemetry: Telemetry, kind: string): Promise<number> {
   const samples = parsePrometheusText(await (await telemetry.metricsHandler()).text());
   return valueOf(samples, 'lessllm_telemetry_dropped_total', { lessllm_dropped_kind: kind }) ?? 0;
@@ -157,10 +165,7 @@ describe('log table on SQLite', () => {
 
   it('keeps one row per call when a batch is sent again after its answer was lost', async () => {
     const path = join(directory, 'resent.db');
-    const { telemetry } = await telemetryWithLog({ database: `sqlite:${path}` });
-    streamedCall(telemetry);
-    failedCall(telemetry);
-    await telemetry.shutdown();
+    await logTwoCalls(`sqlite:${path}`);
     const store = await openLogStore({ kind: 'sqlite', path });
     try {
       await checkResentBatch(store);
@@ -271,10 +276,7 @@ describe('log table on SQLite', () => {
 
   it('`lessllm logs` prints the latest calls as a table', async () => {
     const path = join(directory, 'cli.db');
-    const { telemetry } = await telemetryWithLog({ database: `sqlite:${path}` });
-    streamedCall(telemetry);
-    failedCall(telemetry);
-    await telemetry.shutdown();
+    await logTwoCalls(`sqlite:${path}`);
     const configPath = join(directory, 'cli.yaml');
     writeFileSync(configPath, `providers: { local: { type: mock } }\nroutes: [{ match: "*", provider: local }]\nlog: { database: "sqlite:${path}" }\n`);
 
