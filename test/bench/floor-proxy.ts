@@ -26,21 +26,22 @@ function throughJavaScript(body: ReadableStream<Uint8Array>): ReadableStream<Uin
   });
 }
 
-async function forward(request: Request): Promise<Response> {
-  const url = new URL(request.url);
+/** The request sent on to the same path at the upstream, with the client's headers less `host`. */
+function sendUpstream(request: Request, body: ArrayBuffer | string): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.delete('host');
-  const answer = await fetch(upstream + url.pathname, { method: request.method, headers, body: await request.arrayBuffer() });
+  return fetch(upstream + new URL(request.url).pathname, { method: request.method, headers, body });
+}
+
+async function forward(request: Request): Promise<Response> {
+  const answer = await sendUpstream(request, await request.arrayBuffer());
   return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' } });
 }
 
 async function forwardReadingBodies(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  const headers = new Headers(request.headers);
-  headers.delete('host');
   const text = await request.text();
   if (typeof (JSON.parse(text) as { model?: unknown }).model !== 'string') return Response.json({ error: 'no model' }, { status: 400 });
-  const answer = await fetch(upstream + url.pathname, { method: request.method, headers, body: text });
+  const answer = await sendUpstream(request, text);
   const contentType = answer.headers.get('content-type') ?? 'application/json';
   if (answer.body && contentType.startsWith('text/event-stream')) {
     return new Response(throughJavaScript(answer.body), { status: answer.status, headers: { 'content-type': contentType } });
