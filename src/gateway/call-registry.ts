@@ -19,7 +19,13 @@ export class CallRegistry {
    */
   private readonly active: Slot[] = [];
   private idleWaiters: Array<() => void> = [];
+  /** Told the number of calls in flight whenever one is added or removed (burst-collection.ts). */
+  private readonly onCount: ((count: number) => void) | undefined;
   draining = false;
+
+  constructor(onCount?: (count: number) => void) {
+    this.onCount = onCount;
+  }
 
   get size(): number {
     return this.active.length;
@@ -29,6 +35,7 @@ export class CallRegistry {
   add(call: ActiveCall): () => void {
     const slot: Slot = { call, index: this.active.length };
     this.active.push(slot);
+    this.onCount?.(this.active.length);
     return () => {
       if (slot.index < 0) return;
       const last = this.active.pop()!;
@@ -37,6 +44,7 @@ export class CallRegistry {
         last.index = slot.index;
       }
       slot.index = -1;
+      this.onCount?.(this.active.length);
       if (this.active.length > 0) return;
       for (const wake of this.idleWaiters) wake();
       this.idleWaiters = [];
