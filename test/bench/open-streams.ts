@@ -29,6 +29,8 @@ export type OpenStreamsResult = {
   rssAllOpenMb: number;
   /** The most RSS sampled during the whole test, including when the streams end and are recorded. */
   rssPeakMb: number;
+  /** RSS two seconds after the last stream ended: what a burst leaves behind in the process. */
+  rssAfterMb: number;
   /** (peak − idle) / most connections open at once. */
   kbPerStream: number;
   seconds: number;
@@ -64,6 +66,8 @@ export function queuedInBunFetch(result: OpenStreamsResult): boolean {
 }
 
 const batchSize = 250;
+/** How long after the streams ended `rssAfterMb` is read. */
+const afterEndMs = 2_000;
 const batchIntervalMs = 20;
 
 export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions): Promise<OpenStreamsResult> {
@@ -122,6 +126,8 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
     state.cutOff = !state.done && state.failure === undefined;
     state.socket?.terminate();
   }
+  await sleep(afterEndMs);
+  const rssAfterMb = options.pid === undefined ? Number.NaN : memoryOf(options.pid).rssMb;
   const upstreamStats = (await fetch(options.upstreamUrl + '/stats').then((response) => response.json())) as { mostOpenStreams: number };
   const failures = states.filter((state) => state.failure !== undefined);
   const completed = states.filter((state) => state.done && state.failure === undefined);
@@ -141,6 +147,7 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
     rssIdleMb,
     rssAllOpenMb,
     rssPeakMb,
+    rssAfterMb,
     kbPerStream: mostConnectedAtOnce > 0 ? ((rssPeakMb - rssIdleMb) * 1024) / mostConnectedAtOnce : Number.NaN,
     seconds,
   };

@@ -201,7 +201,7 @@ function openStreamsTable(results: BenchResults): string {
   const rows = Object.entries(results.openStreams).map(([id, measured]) => {
     const label = labelOf(results, id as ContenderId);
     const outcome = measured?.median;
-    if (measured === undefined || outcome === undefined) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
+    if (measured === undefined || outcome === undefined) return [label, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash, dash];
     return [
       label,
       String(outcome.streams),
@@ -215,6 +215,7 @@ function openStreamsTable(results: BenchResults): string {
       number(outcome.rssIdleMb, 0),
       number(outcome.rssAllOpenMb, 0),
       number(outcome.rssPeakMb, 0),
+      number(outcome.rssAfterMb, 0),
       number(outcome.kbPerStream, 1),
     ];
   });
@@ -222,7 +223,9 @@ function openStreamsTable(results: BenchResults): string {
     if (measured === undefined) return [];
     const label = labelOf(results, id as ContenderId);
     if (measured.failure !== undefined) return [`${label}: ${measured.failure}`];
-    const lines = [`${label}: RSS all open / peak per run: ${measured.runs.map((run) => `${number(run.rssAllOpenMb, 0)} / ${number(run.rssPeakMb, 0)}`).join(', ')} MB`];
+    const lines = [
+      `${label}: RSS all open / peak / after per run: ${measured.runs.map((run) => `${number(run.rssAllOpenMb, 0)} / ${number(run.rssPeakMb, 0)} / ${number(run.rssAfterMb, 0)}`).join(', ')} MB`,
+    ];
     const firstFailure = measured.runs.find((run) => run.firstFailure !== undefined)?.firstFailure;
     if (firstFailure !== undefined) lines.push(`${label}: first failure: ${firstFailure}`);
     const capped = measured.runs.find(queuedInBunFetch);
@@ -233,13 +236,13 @@ function openStreamsTable(results: BenchResults): string {
   });
   return table(
     `${results.settings.openStreams} concurrent open streams, one token a second (${results.settings.openStreamTokens} tokens each)`,
-    ['contender', 'streams', 'completed', 'stalled', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS all open MB', 'RSS peak MB', 'KB/stream'],
+    ['contender', 'streams', 'completed', 'stalled', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS all open MB', 'RSS peak MB', 'RSS after MB', 'KB/stream'],
     rows,
     [
       ...notes,
       `Medians of ${results.runs === 1 ? 'one run' : `${results.runs} runs, one after another in the same processes`}, except stalled and failed: all runs together.`,
       'connected / streaming / upstream: the most client connections, answering streams, and streams open at the upstream at any one moment.',
-      'RSS all open: the most while every stream was answering at once; RSS peak: the most during the whole test, including the second the streams end and their calls are recorded.',
+      'RSS all open: the most while every stream was answering at once; RSS peak: the most during the whole test, including the second the streams end and their calls are recorded; RSS after: two seconds after the last stream ended.',
       'KB/stream = (RSS peak − RSS idle) / connected. Stalled: no byte for 2.5 s, or unfinished at the deadline.',
     ],
   );
