@@ -6,7 +6,7 @@
  * median req/s.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
- *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency]
+ *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000]
  *
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
  * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
@@ -16,7 +16,11 @@
  * process's, whose worker threads (span export, SQLite) run whenever there is a core free. With
  * `--latency`, each round also sends the first scenario open-loop at 1,000 requests/s to each tree and the
  * table adds the median p50 and p99 latency (as the benchmark's open-loop phase, without the direct
- * baseline). Needs wrk.
+ * baseline). With `--open-streams N`, each round also opens N streams of 15 tokens, one a second, to each
+ * tree in turn (as the benchmark's open-streams phase; the throughput scenarios then default to none) and
+ * the table gives each tree's RSS with all of them open, its peak, and two seconds after they ended: one
+ * round after another in the same processes, so a later round starts from what the earlier ones left.
+ * Needs wrk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,10 +28,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
+import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
 import { startLessllm, startOtlpSink, startUpstream, type Contender, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
-import { throughputScenarios } from './scenarios.ts';
+import { openStreamsScenario, throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
@@ -40,13 +45,20 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string' },
     telemetry: { type: 'string' },
     latency: { type: 'boolean' },
+    'open-streams': { type: 'string' },
   },
 });
-if (positionals.length !== 2) throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency]');
+if (positionals.length !== 2) {
+  throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency] [--open-streams N]');
+}
 const trees = positionals.map((tree) => resolve(tree));
-const scenarioIds = (values.scenarios ?? 'json,stream20').split(',');
+const openStreams = values['open-streams'] === undefined ? 0 : Number(values['open-streams']);
+if (!Number.isInteger(openStreams) || openStreams < 0) throw new Error(`--open-streams ${values['open-streams']}: a number of streams`);
+const scenarioIds = values.scenarios !== undefined ? values.scenarios.split(',') : openStreams > 0 ? [] : ['json', 'stream20'];
 const scenarios = throughputScenarios.filter((scenario) => scenarioIds.includes(scenario.id));
 if (scenarios.length !== scenarioIds.length) throw new Error(`unknown scenario in ${scenarioIds.join(',')}`);
+if (values.latency && scenarios.length === 0) throw new Error('--latency sends the first of --scenarios: name one');
+const openStreamTokens = 15;
 const rounds = Number(values.rounds ?? 5);
 const seconds = Number(values.seconds ?? 3);
 const telemetryMode = values.telemetry ?? 'on';
@@ -74,6 +86,7 @@ try {
   const eventLoopCpu = new Map<string, number[]>();
   const rate = new Map<string, number[]>();
   const latency = new Map<string, { p50: number[]; p99: number[] }>();
+  const streamMemory = new Map<string, OpenStreamsResult[]>();
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const scenario of scenarios) {
@@ -102,16 +115,32 @@ try {
         latency.set(tree, figures);
       }
     }
+    if (openStreams > 0) {
+      for (const { tree, contender } of order) {
+        await Bun.sleep(1000);
+        const result = await runOpenStreams(contender.call(openStreamsScenario(openStreamTokens)), {
+          streams: openStreams,
+          tokens: openStreamTokens,
+          pid: contender.process!.pid,
+          upstreamUrl: upstream.url,
+          stallGapMs: 2500,
+        });
+        streamMemory.set(tree, [...(streamMemory.get(tree) ?? []), result]);
+        if (result.stalled + result.failed > 0) process.stderr.write(`open streams ${tree}: ${result.stalled} stalled, ${result.failed} failed\n`);
+      }
+    }
   }
   console.log(`lessllm before/after, telemetry ${telemetryMode}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
-  console.log('| scenario | tree | CPU µs/req, median | per round | event loop CPU µs/req, median | per round | req/s, median |');
-  console.log('|---|---|---:|---|---:|---|---:|');
+  const rounded = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
+  if (scenarios.length > 0) {
+    console.log('| scenario | tree | CPU µs/req, median | per round | event loop CPU µs/req, median | per round | req/s, median |');
+    console.log('|---|---|---:|---|---:|---|---:|');
+  }
   for (const scenario of scenarios) {
     for (const tree of trees) {
       const key = `${scenario.id}\t${tree}`;
       const perRound = cpu.get(key)!;
       const eventLoopPerRound = eventLoopCpu.get(key)!;
-      const rounded = (values: number[]) => values.map((value) => value.toFixed(0)).join(' ');
       console.log(
         `| ${scenario.id} | ${tree} | ${median(perRound).toFixed(1)} | ${rounded(perRound)} | ${median(eventLoopPerRound).toFixed(1)} | ${rounded(eventLoopPerRound)} | ${median(rate.get(key)!).toFixed(0)} |`,
       );
@@ -127,7 +156,18 @@ try {
     console.log('|---|---|---:|---:|---|');
     for (const tree of trees) {
       const figures = latency.get(tree)!;
-      console.log(`| | ${tree} | ${median(figures.p50).toFixed(3)} | ${median(figures.p99).toFixed(3)} | ${figures.p99.map((value) => value.toFixed(2)).join(' ')} |`);
+      console.log(`| | ${tree} | ${median(figures.p50).toFixed(3)} | ${median(figures.p99).toFixed(3)} | ${rounded(figures.p99, 2)} |`);
+    }
+  }
+  if (openStreams > 0) {
+    console.log(`\n| ${openStreams} open streams, ${openStreamTokens} tokens | tree | RSS all open MB, per round | peak MB, per round | 2 s after they ended MB, per round | stalled, failed |`);
+    console.log('|---|---|---|---|---|---|');
+    for (const tree of trees) {
+      const results = streamMemory.get(tree)!;
+      const field = (pick: (result: OpenStreamsResult) => number) => rounded(results.map(pick));
+      const stalled = results.reduce((sum, result) => sum + result.stalled, 0);
+      const failed = results.reduce((sum, result) => sum + result.failed, 0);
+      console.log(`| | ${tree} | ${field((result) => result.rssAllOpenMb)} | ${field((result) => result.rssPeakMb)} | ${field((result) => result.rssAfterMb)} | ${stalled}, ${failed} |`);
     }
   }
 } finally {
