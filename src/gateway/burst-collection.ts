@@ -6,7 +6,7 @@
  *
  * A quarter keeps the pauses few and short: 5,000 streams that end together ask for two (at 1,250 and
  * at 312 left), a steady load none, and the fewer calls are still open, the less a full collection has
- * to visit (25–55 ms with 1,000–2,500 streams open, on the benchmark's VM). The collection runs
+ * to visit (27–54 ms with 300–2,500 streams still open, on the benchmark's VM). The collection runs
  * `delayMs` later, so that the recording line has recorded the ended calls first (until then it still
  * holds them), and one waiting collection covers any further fall meanwhile.
  */
