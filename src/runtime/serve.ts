@@ -14,6 +14,15 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
+/**
+ * How many connections the kernel may hold for us before we accept them. Node listens with 511 unless
+ * told; a burst beyond what the event loop accepts in time then has its SYNs dropped, and each client
+ * retries after 1 s, 3 s, 7 s, 15 s (5,000 streams opened at once on Node waited up to 15 s for their first
+ * byte). Linux caps the value at net.core.somaxconn (4,096 by default), so asking for the most takes what
+ * the machine allows. Bun (512) and Deno (511) take no such option.
+ */
+const listenBacklog = 65_535;
+
 type DenoRemote = { remoteAddr: { hostname: string } };
 type DenoServer = { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
 type DenoGlobal = {
@@ -59,7 +68,8 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
       // srvx, under Elysia's node adapter, puts the peer address on the request.
       const app = createApp({ ...options, elysiaAdapter: node(), clientAddressOf: (request) => (request as { ip?: string }).ip });
       const started = Promise.withResolvers<{ raw: { ready(): Promise<unknown>; close(closeAll?: boolean): Promise<void>; node?: { server?: { address(): unknown } } } }>();
-      app.listen({ hostname: host, port }, (info) => started.resolve(info as never));
+      // srvx passes `node` to server.listen(). Elysia's listen options have no such field, hence the cast.
+      app.listen({ hostname: host, port, node: { backlog: listenBacklog } } as never, (info) => started.resolve(info as never));
       const { raw } = await started.promise;
       await raw.ready();
       const address = raw.node?.server?.address() as { port: number } | null;
