@@ -6,7 +6,7 @@
  * median req/s.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
- *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000]
+ *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000] [--runtime node]
  *
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
  * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
@@ -20,7 +20,7 @@
  * tree in turn (as the benchmark's open-streams phase; the throughput scenarios then default to none) and
  * the table gives each tree's RSS with all of them open, its peak, and two seconds after they ended: one
  * round after another in the same processes, so a later round starts from what the earlier ones left.
- * Needs wrk.
+ * With `--runtime node`, both trees run on Node (the npm package's) instead of Bun. Needs wrk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,10 +46,11 @@ const { values, positionals } = parseArgs({
     telemetry: { type: 'string' },
     latency: { type: 'boolean' },
     'open-streams': { type: 'string' },
+    runtime: { type: 'string' },
   },
 });
 if (positionals.length !== 2) {
-  throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency] [--open-streams N]');
+  throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency] [--open-streams N] [--runtime bun|node]');
 }
 const trees = positionals.map((tree) => resolve(tree));
 const openStreams = values['open-streams'] === undefined ? 0 : Number(values['open-streams']);
@@ -64,6 +65,8 @@ const seconds = Number(values.seconds ?? 3);
 const telemetryMode = values.telemetry ?? 'on';
 if (!['on', 'off', 'no-otlp'].includes(telemetryMode)) throw new Error(`--telemetry ${telemetryMode}: on, off or no-otlp`);
 const telemetry = telemetryMode !== 'off';
+const runtime = values.runtime ?? 'bun';
+if (runtime !== 'bun' && runtime !== 'node') throw new Error(`--runtime ${runtime}: bun or node`);
 /** Lets the log writer flush a round's rows, so their CPU counts in that round. */
 const settleMs = 1200;
 
@@ -79,7 +82,7 @@ try {
   // Two contender ids so the two processes keep apart (log files, labels); the label is the tree.
   const gateways: { tree: string; contender: Contender }[] = [];
   for (const [index, tree] of trees.entries()) {
-    const contender = await startLessllm(paths(tree), upstream, { id: index === 0 ? 'lessllm' : 'lessllm-off', telemetry, otlpSink, label: tree });
+    const contender = await startLessllm(paths(tree), upstream, { id: index === 0 ? 'lessllm' : 'lessllm-off', telemetry, otlpSink, label: tree, runtime });
     gateways.push({ tree, contender });
   }
   const cpu = new Map<string, number[]>();
@@ -130,7 +133,7 @@ try {
       }
     }
   }
-  console.log(`lessllm before/after, telemetry ${telemetryMode}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
+  console.log(`lessllm before/after on ${runtime}, telemetry ${telemetryMode}, ${rounds} interleaved rounds of ${seconds} s (wrk, 32 connections)\n`);
   const rounded = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
   if (scenarios.length > 0) {
     console.log('| scenario | tree | CPU µs/req, median | per round | event loop CPU µs/req, median | per round | req/s, median |');

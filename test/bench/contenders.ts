@@ -113,6 +113,8 @@ export type LessllmVariant = {
   otlpSink?: ChildHandle;
   extraEnv?: Record<string, string>;
   label?: string;
+  /** The runtime lessllm runs on; Bun unless said. */
+  runtime?: 'bun' | 'node';
 };
 
 /** Bun's fetch keeps at most 256 requests in flight per process unless this is set before it starts. */
@@ -143,7 +145,7 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
   if (variant.telemetry && variant.otlpSink) environment.OTEL_EXPORTER_OTLP_ENDPOINT = variant.otlpSink.url;
   const process = await startChild({
     name: variant.id,
-    command: paths.bun,
+    command: variant.runtime === 'node' ? paths.node : paths.bun,
     args: ['src/main.ts', 'server', '--config', configPath, '--port', '0', '--host', '127.0.0.1'],
     cwd: paths.root,
     env: childEnvironment({ ...environment, ...variant.extraEnv }),
@@ -156,7 +158,8 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
       ]
     : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
   for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);
-  if (variant.extraEnv?.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
+  if (variant.runtime === 'node') notes.push(`on Node ${packageVersion(paths, 'node')}`);
+  else if (variant.extraEnv?.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
     notes.push("started as users start it: lessllm raises Bun's fetch cap itself (restarts with BUN_CONFIG_MAX_HTTP_REQUESTS=65535)");
   }
   return {
