@@ -1,10 +1,15 @@
 /** Sends one request upstream; a network failure becomes a 502 GatewayError naming the upstream. */
 import { GatewayError } from '../core/gateway-error.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
+import { currentRuntime } from '../runtime/current-runtime.ts';
+import { nodeUpstreamFetch } from '../runtime/node-upstream-fetch.ts';
+
+/** The runtime's own HTTP client: fetch on Bun and Deno, node:http on Node (node-upstream-fetch.ts says why). */
+const send = currentRuntime() === 'node' ? nodeUpstreamFetch : fetch;
 
 export async function fetchUpstream(endpoint: UpstreamEndpoint, body: string, signal: AbortSignal): Promise<Response> {
   try {
-    return await fetch(endpoint.url, { method: 'POST', headers: endpoint.headers, body, signal });
+    return await send(endpoint.url, { method: 'POST', headers: endpoint.headers, body, signal });
   } catch (error) {
     if (signal.aborted) throw clientClosedError(error);
     const reason = error instanceof Error ? error.message : String(error);
