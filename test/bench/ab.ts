@@ -18,7 +18,8 @@
  * table adds the median p50 and p99 latency (as the benchmark's open-loop phase, without the direct
  * baseline). With `--open-streams N`, each round also opens N streams of 15 tokens, one a second, to each
  * tree in turn (as the benchmark's open-streams phase; the throughput scenarios then default to none) and
- * the table gives each tree's RSS with all of them open, its peak, and two seconds after they ended: one
+ * the table gives each tree's RSS with all of them open, its peak, and two seconds after they ended, the
+ * 99th percentile of the time to a stream's first byte, and the gateway's CPU time over the test: one
  * round after another in the same processes, so a later round starts from what the earlier ones left.
  * With `--runtime node`, both trees run on Node (the npm package's) instead of Bun. Needs wrk.
  */
@@ -90,6 +91,8 @@ try {
   const rate = new Map<string, number[]>();
   const latency = new Map<string, { p50: number[]; p99: number[] }>();
   const streamMemory = new Map<string, OpenStreamsResult[]>();
+  /** Gateway CPU seconds over each open-streams test (the streams, and what the gateway did after them). */
+  const streamCpuSeconds = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const scenario of scenarios) {
@@ -121,6 +124,7 @@ try {
     if (openStreams > 0) {
       for (const { tree, contender } of order) {
         await Bun.sleep(1000);
+        const cpuBefore = cpuTimeMs(contender.process!.pid);
         const result = await runOpenStreams(contender.call(openStreamsScenario(openStreamTokens)), {
           streams: openStreams,
           tokens: openStreamTokens,
@@ -129,6 +133,7 @@ try {
           stallGapMs: 2500,
         });
         streamMemory.set(tree, [...(streamMemory.get(tree) ?? []), result]);
+        streamCpuSeconds.set(tree, [...(streamCpuSeconds.get(tree) ?? []), (cpuTimeMs(contender.process!.pid) - cpuBefore) / 1000]);
         if (result.stalled + result.failed > 0) process.stderr.write(`open streams ${tree}: ${result.stalled} stalled, ${result.failed} failed\n`);
       }
     }
@@ -163,14 +168,18 @@ try {
     }
   }
   if (openStreams > 0) {
-    console.log(`\n| ${openStreams} open streams, ${openStreamTokens} tokens | tree | RSS all open MB, per round | peak MB, per round | 2 s after they ended MB, per round | stalled, failed |`);
-    console.log('|---|---|---|---|---|---|');
+    console.log(
+      `\n| ${openStreams} open streams, ${openStreamTokens} tokens | tree | RSS all open MB, per round | peak MB, per round | 2 s after they ended MB, per round | first byte p99 ms, per round | CPU s, per round | stalled (of them after the first byte), per round | failed |`,
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const tree of trees) {
       const results = streamMemory.get(tree)!;
       const field = (pick: (result: OpenStreamsResult) => number) => rounded(results.map(pick));
-      const stalled = results.reduce((sum, result) => sum + result.stalled, 0);
       const failed = results.reduce((sum, result) => sum + result.failed, 0);
-      console.log(`| | ${tree} | ${field((result) => result.rssAllOpenMb)} | ${field((result) => result.rssPeakMb)} | ${field((result) => result.rssAfterMb)} | ${stalled}, ${failed} |`);
+      const cpuSeconds = rounded(streamCpuSeconds.get(tree)!, 1);
+      console.log(
+        `| | ${tree} | ${field((result) => result.rssAllOpenMb)} | ${field((result) => result.rssPeakMb)} | ${field((result) => result.rssAfterMb)} | ${field((result) => result.firstByteP99Ms)} | ${cpuSeconds} | ${results.map((result) => `${result.stalled} (${result.stalledAfterFirstByte})`).join(' ')} | ${failed} |`,
+      );
     }
   }
 } finally {

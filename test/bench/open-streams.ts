@@ -14,6 +14,8 @@ export type OpenStreamsResult = {
   streams: number;
   completed: number;
   stalled: number;
+  /** Of the stalled, those that went silent once they had started (the rest waited for their first byte). */
+  stalledAfterFirstByte: number;
   failed: number;
   firstFailure: string | undefined;
   /** Streams that had started answering and had not finished, at the busiest moment. */
@@ -41,6 +43,8 @@ type StreamState = {
   firstByteAt: number | undefined;
   lastByteAt: number;
   longestGapMs: number;
+  /** The longest silence after the first byte. */
+  longestGapAfterFirstByteMs: number;
   dataEvents: number;
   bytes: number;
   carry: string;
@@ -102,6 +106,7 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
       if (state.done || state.failure !== undefined) continue;
       if (state.firstByteAt !== undefined) open++;
       state.longestGapMs = Math.max(state.longestGapMs, now - state.lastByteAt);
+      if (state.firstByteAt !== undefined) state.longestGapAfterFirstByteMs = Math.max(state.longestGapAfterFirstByteMs, now - state.lastByteAt);
     }
     mostOpenAtOnce = Math.max(mostOpenAtOnce, open);
     mostConnectedAtOnce = Math.max(mostConnectedAtOnce, connected);
@@ -137,6 +142,7 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
     streams: options.streams,
     completed: completed.length,
     stalled: stalled.length,
+    stalledAfterFirstByte: stalled.filter((state) => state.longestGapAfterFirstByteMs > options.stallGapMs).length,
     failed: failures.length,
     firstFailure: failures[0]?.failure,
     mostOpenAtOnce,
@@ -160,6 +166,7 @@ function openStream(target: URL, request: Uint8Array): StreamState {
     firstByteAt: undefined,
     lastByteAt: now,
     longestGapMs: 0,
+    longestGapAfterFirstByteMs: 0,
     dataEvents: 0,
     bytes: 0,
     carry: '',
@@ -184,6 +191,7 @@ function openStream(target: URL, request: Uint8Array): StreamState {
       data(socket, bytes) {
         const receivedAt = performance.now();
         state.longestGapMs = Math.max(state.longestGapMs, receivedAt - state.lastByteAt);
+        if (state.firstByteAt !== undefined) state.longestGapAfterFirstByteMs = Math.max(state.longestGapAfterFirstByteMs, receivedAt - state.lastByteAt);
         state.lastByteAt = receivedAt;
         state.bytes += bytes.byteLength;
         const text = Buffer.from(bytes).toString('latin1');

@@ -206,7 +206,7 @@ function openStreamsTable(results: BenchResults): string {
       label,
       String(outcome.streams),
       String(outcome.completed),
-      String(sumOf(measured.runs, 'stalled')),
+      `${sumOf(measured.runs, 'stalled')} (${sumOf(measured.runs, 'stalledAfterFirstByte')})`,
       String(sumOf(measured.runs, 'failed')),
       String(outcome.mostConnectedAtOnce),
       String(outcome.mostOpenAtOnce),
@@ -236,7 +236,7 @@ function openStreamsTable(results: BenchResults): string {
   });
   return table(
     `${results.settings.openStreams} concurrent open streams, one token a second (${results.settings.openStreamTokens} tokens each)`,
-    ['contender', 'streams', 'completed', 'stalled', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS all open MB', 'RSS peak MB', 'RSS after MB', 'KB/stream'],
+    ['contender', 'streams', 'completed', 'stalled (after the first byte)', 'failed', 'connected', 'streaming', 'upstream', 'first byte p99 ms', 'RSS idle MB', 'RSS all open MB', 'RSS peak MB', 'RSS after MB', 'KB/stream'],
     rows,
     [
       ...notes,
