@@ -24,7 +24,7 @@ run node "$bin/node" --test 'src/**/*.test.ts' 'test/**/*.test.ts'
 run build "$bin/bun" run build
 if [ -x dist/lessllm ]; then
   export LESSLLM_TEST_COMMAND=dist/lessllm
-  run compiled "$bin/node" --test 'test/e2e/**/*.test.ts' 'test/mcp/*.test.ts' test/telemetry/e2e.test.ts test/observability/dashboard-queries.test.ts test/faults/shutdown.test.ts test/security/keys-and-limits.test.ts
+  run compiled "$bin/node" --test 'test/e2e/**/*.test.ts' 'test/mcp/*.test.ts' test/telemetry/e2e.test.ts test/observability/dashboard-queries.test.ts test/faults/shutdown.test.ts test/faults/connection-burst.test.ts test/security/keys-and-limits.test.ts
   unset LESSLLM_TEST_COMMAND
 fi
 

@@ -2,6 +2,7 @@
  * Serving on each runtime (current-runtime.ts says which): Bun serves Elysia natively, Deno through
  * `Deno.serve(app.fetch)`, Node through Elysia's node adapter; everything else is web standards.
  */
+import { readFileSync } from 'node:fs';
 import type { AppOptions } from '../gateway/app.ts';
 import { createApp } from '../gateway/app.ts';
 import { currentRuntime } from './current-runtime.ts';
@@ -15,14 +16,47 @@ export type RunningServer = {
 };
 
 /**
- * How many connections the kernel may hold for us before we accept them. Node listens with 511 unless
- * told; a burst beyond what the event loop accepts in time then has its SYNs dropped, and each client
- * retries after 1 s, 3 s, 7 s, 15 s (5,000 streams opened at once on Node waited up to 15 s for their first
- * byte). Linux caps the value at net.core.somaxconn (4,096 by default), so asking for the most takes what
- * the machine allows. Bun (512) and Deno (511) take no such option.
+ * How many connections the kernel may hold for us before we accept them. A burst beyond what the event
+ * loop accepts in time otherwise has its SYNs dropped, and each client retries after 1 s, 3 s, 7 s, 15 s:
+ * 5,000 streams opened at once waited up to 15 s for their first byte on Node, and one in ten of them 1 s on
+ * Bun. Node takes a backlog (511 unless told): asking for the most gets what Linux allows,
+ * net.core.somaxconn (4,096 by default). Bun takes none (512), so there lessllm listens several times on
+ * the same port (SO_REUSEPORT; Linux spreads new connections over the listeners, each with a queue of its
+ * own) until the queues add up to that much: eight on a default Linux, one elsewhere. Deno takes no
+ * backlog either (511), and its SO_REUSEPORT needs --unstable-net: it keeps one listener.
  */
 const listenBacklog = 65_535;
+const mostListeners = 16;
 
+/** How many listeners with a queue of `queuePerListener` it takes to hold what Linux allows one backlog. */
+function listenersFor(queuePerListener: number): number {
+  if (process.platform !== 'linux') return 1;
+  try {
+    const kernelLimit = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isFinite(kernelLimit) ? Math.min(mostListeners, Math.max(1, Math.ceil(kernelLimit / queuePerListener))) : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Elysia's default, set explicitly so that every listener has the same. */
+const idleTimeoutSeconds = 30;
+
+type BunServer = {
+  port: number;
+  requestIP(request: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+};
+type BunGlobal = {
+  serve(options: {
+    hostname: string;
+    port: number;
+    reusePort: boolean;
+    idleTimeout: number;
+    development: boolean;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
+  }): BunServer;
+};
 type DenoRemote = { remoteAddr: { hostname: string } };
 type DenoServer = { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
 type DenoGlobal = {
@@ -36,15 +70,35 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
   const runtime = currentRuntime();
   switch (runtime) {
     case 'bun': {
-      const clientAddressOf = (request: Request, server: unknown) =>
-        (server as { requestIP?: (request: Request) => { address: string } | null } | null)?.requestIP?.(request)?.address;
+      // A request that came in on one of the extra listeners is answered by their own fetch: its peer
+      // address is noted here, since Elysia hands every handler the first listener.
+      const addresses = new WeakMap<Request, string>();
+      const clientAddressOf = (request: Request, server: unknown) => addresses.get(request) ?? (server as BunServer | null)?.requestIP(request)?.address;
       const app = createApp({ ...options, clientAddressOf });
-      app.listen({ hostname: host, port });
-      const server = app.server!;
+      // The same for every listener. Elysia turns Bun's development mode on unless NODE_ENV=production, and
+      // it would answer an uncaught error with a page of stack traces; lessllm answers errors itself.
+      const listenOptions = { reusePort: true, idleTimeout: idleTimeoutSeconds, development: false };
+      app.listen({ hostname: host, port, ...listenOptions });
+      const first = app.server as unknown as BunServer;
+      const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+      const extras = Array.from({ length: listenersFor(512) - 1 }, () =>
+        // SO_REUSEPORT on the first listener too is what lets these share its port.
+        bun.serve({
+          hostname: host,
+          port: first.port,
+          ...listenOptions,
+          fetch(request, server) {
+            const address = server.requestIP(request)?.address;
+            if (address !== undefined) addresses.set(request, address);
+            return app.fetch(request);
+          },
+        }),
+      );
+      const servers = [first, ...extras];
       return {
-        url: `http://${host}:${server.port}`,
-        stopAccepting: async () => void (await server.stop(false)),
-        stop: async () => void (await server.stop(true)),
+        url: `http://${host}:${first.port}`,
+        stopAccepting: async () => void (await Promise.all(servers.map((server) => server.stop(false)))),
+        stop: async () => void (await Promise.all(servers.map((server) => server.stop(true)))),
       };
     }
     case 'deno': {
