@@ -57,7 +57,8 @@ export function nodeUpstreamFetch(url: string, init: UpstreamRequestInit): Promi
     signal.addEventListener('abort', onAbort, { once: true });
     const release = () => signal.removeEventListener('abort', onAbort);
 
-    outgoing.once('error', (error) => {
+    // `on`, not `once`: an 'error' event with no listener left would crash the process.
+    outgoing.on('error', (error) => {
       release();
       if (!settled) {
         settled = true;
@@ -85,6 +86,7 @@ function responseOf(incoming: IncomingMessage, release: () => void): Response {
   for (let index = 0; index < raw.length; index += 2) headers.append(raw[index], raw[index + 1]);
   incoming.once('close', release);
   if (bodilessStatuses.has(status)) {
+    incoming.on('error', () => {});
     incoming.resume();
     return new Response(null, { status, statusText: incoming.statusMessage, headers });
   }
@@ -132,7 +134,7 @@ function bodyStream(source: Readable): ReadableStream<Uint8Array> {
         if (open) controller.close();
         open = false;
       });
-      source.once('error', (error) => {
+      source.on('error', (error) => {
         if (open) controller.error(new TypeError(`terminated: ${error.message}`, { cause: error }));
         open = false;
       });
