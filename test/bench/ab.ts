@@ -6,7 +6,7 @@
  * median req/s.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
- *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000] [--runtime node]
+ *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000] [--runtime node|deno]
  *
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
  * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
@@ -21,7 +21,7 @@
  * the table gives each tree's RSS with all of them open, its peak, and two seconds after they ended, the
  * 99th percentile of the time to a stream's first byte, and the gateway's CPU time over the test: one
  * round after another in the same processes, so a later round starts from what the earlier ones left.
- * With `--runtime node`, both trees run on Node (the npm package's) instead of Bun. Needs wrk.
+ * With `--runtime node` or `deno`, both trees run on that runtime (the npm package's) instead of Bun. Needs wrk.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
 import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
-import { startLessllm, startOtlpSink, startUpstream, type Contender, type Paths } from './contenders.ts';
+import { startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
 import { openStreamsScenario, throughputScenarios } from './scenarios.ts';
@@ -51,7 +51,7 @@ const { values, positionals } = parseArgs({
   },
 });
 if (positionals.length !== 2) {
-  throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency] [--open-streams N] [--runtime bun|node]');
+  throw new Error('usage: bun test/bench/ab.ts <tree before> <tree after> [--scenarios a,b] [--rounds N] [--seconds N] [--telemetry on|off|no-otlp] [--latency] [--open-streams N] [--runtime bun|node|deno]');
 }
 const trees = positionals.map((tree) => resolve(tree));
 const openStreams = values['open-streams'] === undefined ? 0 : Number(values['open-streams']);
@@ -66,8 +66,9 @@ const seconds = Number(values.seconds ?? 3);
 const telemetryMode = values.telemetry ?? 'on';
 if (!['on', 'off', 'no-otlp'].includes(telemetryMode)) throw new Error(`--telemetry ${telemetryMode}: on, off or no-otlp`);
 const telemetry = telemetryMode !== 'off';
-const runtime = values.runtime ?? 'bun';
-if (runtime !== 'bun' && runtime !== 'node') throw new Error(`--runtime ${runtime}: bun or node`);
+const runtimes: readonly LessllmRuntime[] = ['bun', 'node', 'deno'];
+const runtime = (values.runtime ?? 'bun') as LessllmRuntime;
+if (!runtimes.includes(runtime)) throw new Error(`--runtime ${runtime}: bun, node or deno`);
 /** Lets the log writer flush a round's rows, so their CPU counts in that round. */
 const settleMs = 1200;
 

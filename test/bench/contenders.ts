@@ -106,6 +106,24 @@ export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodie
   return { id, label: readsBodies ? 'floor, bodies via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
 }
 
+export type LessllmRuntime = 'bun' | 'node' | 'deno';
+
+/** The program and leading arguments that run lessllm's source on a runtime (Node and Deno from node_modules). */
+function lessllmCommand(paths: Paths, runtime: LessllmRuntime): { command: string; args: string[] } {
+  switch (runtime) {
+    case 'bun':
+      return { command: paths.bun, args: ['src/main.ts'] };
+    case 'node':
+      return { command: paths.node, args: ['src/main.ts'] };
+    case 'deno':
+      return { command: join(paths.root, 'node_modules/.bin/deno'), args: ['run', '-A', 'src/main.ts'] };
+    default: {
+      const unknownRuntime: never = runtime;
+      throw new Error(`unknown runtime ${unknownRuntime}`);
+    }
+  }
+}
+
 export type LessllmVariant = {
   id: 'lessllm' | 'lessllm-local' | 'lessllm-off' | 'lessllm-uncapped';
   telemetry: boolean;
@@ -114,7 +132,7 @@ export type LessllmVariant = {
   extraEnv?: Record<string, string>;
   label?: string;
   /** The runtime lessllm runs on; Bun unless said. */
-  runtime?: 'bun' | 'node';
+  runtime?: LessllmRuntime;
 };
 
 /** Bun's fetch keeps at most 256 requests in flight per process unless this is set before it starts. */
@@ -143,10 +161,11 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
   const environment: Record<string, string> = variant.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' };
   // The SDK's defaults otherwise: spans leave in batches of up to 512 every 5 s, metrics every 60 s.
   if (variant.telemetry && variant.otlpSink) environment.OTEL_EXPORTER_OTLP_ENDPOINT = variant.otlpSink.url;
+  const { command, args } = lessllmCommand(paths, variant.runtime ?? 'bun');
   const process = await startChild({
     name: variant.id,
-    command: variant.runtime === 'node' ? paths.node : paths.bun,
-    args: ['src/main.ts', 'server', '--config', configPath, '--port', '0', '--host', '127.0.0.1'],
+    command,
+    args: [...args, 'server', '--config', configPath, '--port', '0', '--host', '127.0.0.1'],
     cwd: paths.root,
     env: childEnvironment({ ...environment, ...variant.extraEnv }),
     readyPrefix: 'lessllm listening on ',
@@ -159,6 +178,7 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
     : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
   for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);
   if (variant.runtime === 'node') notes.push(`on Node ${packageVersion(paths, 'node')}`);
+  else if (variant.runtime === 'deno') notes.push(`on Deno ${packageVersion(paths, 'deno')}`);
   else if (variant.extraEnv?.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined) {
     notes.push("started as users start it: lessllm raises Bun's fetch cap itself (restarts with BUN_CONFIG_MAX_HTTP_REQUESTS=65535)");
   }
