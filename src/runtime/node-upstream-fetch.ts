@@ -1,29 +1,34 @@
 /**
- * Upstream requests on Node through node:http and node:https instead of the global fetch, with the same
- * contract as fetch for what the gateway uses: a POST with a text body, headers and an AbortSignal in; a
- * web Response out, its body a ReadableStream that carries every chunk as it arrives, decompressed as
+ * Upstream requests on Node and Deno through node:http and node:https instead of the global fetch, with
+ * the same contract as fetch for what the gateway uses: a POST with a text body, headers and an AbortSignal
+ * in; a web Response out, its body a ReadableStream that carries every chunk as it arrives, decompressed as
  * fetch would (the gateway forwards no content-encoding), erroring if the connection breaks mid-body.
  *
- * Why: Node's fetch (undici behind web streams) costs a gateway more than everything else it does. A bare
- * forwarding proxy on Node opening 5,000 streams at once took 8.6 s of CPU with fetch and 3.8 s with
- * node:http, and the last stream's first byte came after 3.5 s with fetch and 0.7 s with node:http; with
- * fetch, undici's pool also looks through every busy connection for a free one on each new request.
- * Bun's and Deno's fetch are their native clients and stay (upstream-fetch.ts picks).
+ * Why: on both runtimes fetch costs a gateway more than everything else it does. On Node (undici behind
+ * web streams), a bare forwarding proxy opening 5,000 streams at once took 8.6 s of CPU with fetch and 3.8 s
+ * with node:http, and its first byte's p99 was 3.5 s with fetch and 0.7 s with node:http
+ * (test/bench/node-floors.ts); undici's pool also looks through every busy connection for a free one on
+ * each new request. On Deno, lessllm spent 1,590 µs of CPU per streamed request of 20 chunks with fetch and
+ * 465 with node:http, and held 5,000 open streams in 1.7 GB of RSS with fetch and 0.75 GB with node:http
+ * (test/bench/ab.ts --runtime deno). Bun's fetch is its native client and stays (upstream-fetch.ts picks).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { currentRuntime } from './current-runtime.ts';
 
 export type UpstreamRequestInit = { method: string; headers: Headers; body: string; signal: AbortSignal };
 
 /**
- * Node's fetch goes through HTTP_PROXY / HTTPS_PROXY / NO_PROXY when NODE_USE_ENV_PROXY=1 or
- * --use-env-proxy says so (Node ≥ 24.5); custom agents must be told, or a proxied deployment would
- * silently go direct.
+ * fetch goes through HTTP_PROXY / HTTPS_PROXY / NO_PROXY always on Deno, and on Node when
+ * NODE_USE_ENV_PROXY=1 or --use-env-proxy says so (Node ≥ 24.5); custom agents must be told, or a proxied
+ * deployment would silently go direct.
  */
 const useEnvironmentProxy =
-  process.env.NODE_USE_ENV_PROXY === '1' || [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--use-env-proxy');
+  currentRuntime() === 'deno' ||
+  process.env.NODE_USE_ENV_PROXY === '1' ||
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--use-env-proxy');
 // Kept-alive connections without a cap per host, as fetch keeps them; the most recently used is reused first.
 const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, proxyEnv: useEnvironmentProxy ? process.env : undefined };
 const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };

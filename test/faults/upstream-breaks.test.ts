@@ -58,21 +58,12 @@ describe('an upstream that breaks', () => {
     ],
   }));
   const upstream = () => setup.upstreams.a;
-  /**
-   * Requests the upstream receives per try when it drops the connection without answering. Deno's fetch
-   * re-sends such a request once by itself, out of the gateway's sight (so on Deno the upstream gets it
-   * twice, and lessllm.attempts counts the gateway's tries, not these hidden re-sends).
-   */
-  const sendsPerDroppedTry = async () => {
-    // The runtime is named on the line after the ready line, which may still be on its way.
-    assert.ok(await eventually(() => setup.gateway.log.includes('runtime: ')), 'the gateway names its runtime');
-    return setup.gateway.log.includes('runtime: deno') ? 2 : 1;
-  };
-
   for (const { client, route } of allRoutes) {
     describe(`${route.label}`, () => {
       it('drops the connection before answering, every try: the client gets a 502 in its API, after every try', async () => {
-        const sends = attempts * (await sendsPerDroppedTry());
+        // One request per try on every runtime: no client re-sends a dropped request behind the gateway's back
+        // (Deno's fetch did, once; lessllm on Deno no longer uses it).
+        const sends = attempts;
         for (let index = 0; index < sends; index++) upstream().enqueue({ path: upstreamPath(route), drop: true });
         const trace = newTrace();
         const call = await readCall(client, await sendChat(setup.gateway, { client, model: route.model, stream: true, headers: trace.headers }));
@@ -92,14 +83,13 @@ describe('an upstream that breaks', () => {
       });
 
       it('drops the connection once, then answers: the client gets the whole answer, telemetry shows the retry', async () => {
-        const sends = await sendsPerDroppedTry();
-        for (let index = 0; index < sends; index++) upstream().enqueue({ path: upstreamPath(route), drop: true });
+        upstream().enqueue({ path: upstreamPath(route), drop: true });
         const trace = newTrace();
         const call = await readCall(client, await sendChat(setup.gateway, { client, model: route.model, stream: true, headers: trace.headers }));
         assert.equal(call.status, 200);
         assert.equal(call.ending, 'complete');
         assert.equal(call.outputText, DEFAULT_ANSWER_TEXT.join(''));
-        assert.equal(upstream().requests.length, sends + 1);
+        assert.equal(upstream().requests.length, 2, 'the dropped try and the one that was answered');
 
         const span = await setup.callSpan(trace.traceId);
         assert.equal(span.attributes['error.type'], undefined);
