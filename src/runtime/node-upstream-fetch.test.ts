@@ -71,6 +71,7 @@ describe('the Node upstream client', () => {
     assert.equal(echoed.headers['content-length'], String(Buffer.byteLength(body)));
     assert.equal(echoed.headers.authorization, 'Bearer key');
     assert.equal(echoed.headers['accept-encoding'], 'gzip, deflate, br', 'asks for what it can decode, as fetch does');
+    assert.match(echoed.headers['user-agent'] ?? '', /^(node|Deno\/\d)/, 'names the runtime, as its fetch does');
   });
 
   it('undoes gzip and brotli, as fetch does', async () => {

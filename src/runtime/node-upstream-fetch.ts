@@ -35,6 +35,8 @@ const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(
 
 /** What Node's fetch asks for and decodes, so an upstream answers the same on every runtime. */
 const acceptedEncodings = 'gzip, deflate, br';
+/** What the runtime's own fetch would say it is, for upstreams that log or check it. */
+const defaultUserAgent = currentRuntime() === 'deno' ? `Deno/${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : 'node';
 /** Statuses whose responses have no body (a Response with one would not construct). */
 const bodilessStatuses = new Set([204, 205, 304]);
 
@@ -51,7 +53,7 @@ export function nodeUpstreamFetch(url: string, init: UpstreamRequestInit): Promi
 
   const headers = Object.fromEntries(init.headers);
   headers['accept-encoding'] ??= acceptedEncodings;
-  headers['user-agent'] ??= 'node';
+  headers['user-agent'] ??= defaultUserAgent;
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
 
   return new Promise<Response>((resolve, reject) => {
