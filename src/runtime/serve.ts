@@ -2,10 +2,10 @@
  * Serving on each runtime (current-runtime.ts says which): Bun serves Elysia natively, Deno through
  * `Deno.serve(app.fetch)`, Node through Elysia's node adapter; everything else is web standards.
  */
-import { readFileSync } from 'node:fs';
 import type { AppOptions } from '../gateway/app.ts';
 import { createApp } from '../gateway/app.ts';
 import { currentRuntime } from './current-runtime.ts';
+import { listenBacklog, listenersFor } from './listen-queue.ts';
 
 export type RunningServer = {
   url: string;
@@ -14,30 +14,6 @@ export type RunningServer = {
   /** Closes everything now, open connections included. */
   stop(): Promise<void>;
 };
-
-/**
- * How many connections the kernel may hold for us before we accept them. A burst beyond what the event
- * loop accepts in time otherwise has its SYNs dropped, and each client retries after 1 s, 3 s, 7 s, 15 s:
- * 5,000 streams opened at once waited up to 15 s for their first byte on Node, and one in ten of them 1 s on
- * Bun. Node takes a backlog (511 unless told): asking for the most gets what Linux allows,
- * net.core.somaxconn (4,096 by default). Bun takes none (512), so there lessllm listens several times on
- * the same port (SO_REUSEPORT; Linux spreads new connections over the listeners, each with a queue of its
- * own) until the queues add up to that much: eight on a default Linux, one elsewhere. Deno takes no
- * backlog either (511), and its SO_REUSEPORT needs --unstable-net: it keeps one listener.
- */
-const listenBacklog = 65_535;
-const mostListeners = 16;
-
-/** How many listeners with a queue of `queuePerListener` it takes to hold what Linux allows one backlog. */
-function listenersFor(queuePerListener: number): number {
-  if (process.platform !== 'linux') return 1;
-  try {
-    const kernelLimit = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
-    return Number.isFinite(kernelLimit) ? Math.min(mostListeners, Math.max(1, Math.ceil(kernelLimit / queuePerListener))) : 1;
-  } catch {
-    return 1;
-  }
-}
 
 /** Elysia's default, set explicitly so that every listener has the same. */
 const idleTimeoutSeconds = 30;

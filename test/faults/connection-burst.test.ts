@@ -10,24 +10,15 @@
  * be answered. Runs against the compiled executable too (LESSLLM_TEST_COMMAND, see test/support/gateway.ts).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { currentRuntime } from '../../src/runtime/current-runtime.ts';
+import { kernelBacklogLimit } from '../../src/runtime/listen-queue.ts';
 import { startGateway, type RunningGateway } from '../support/gateway.ts';
 
 /** Well above the 511 or 512 a runtime listens with by default, well below the 4,096 Linux allows by default. */
 const burst = 1_200;
 const patience = { timeout: 60_000 };
-
-/** The most any listen backlog gets on this machine (net.core.somaxconn), if Linux says. */
-function kernelBacklogLimit(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-}
 
 function skipReason(): string | false {
   if (currentRuntime() === 'deno' && !process.env.LESSLLM_TEST_COMMAND) return 'Deno listens with 511 and offers no way to queue more without --unstable-net';
