@@ -91,9 +91,8 @@ try {
   const eventLoopCpu = new Map<string, number[]>();
   const rate = new Map<string, number[]>();
   const latency = new Map<string, { p50: number[]; p99: number[] }>();
-  const streamMemory = new Map<string, OpenStreamsResult[]>();
-  /** Gateway CPU seconds over each open-streams test (the streams, and what the gateway did after them). */
-  const streamCpuSeconds = new Map<string, number[]>();
+  /** Each open-streams test, with the gateway's CPU seconds over it (the streams, and what it did after them). */
+  const streamRuns = new Map<string, { result: OpenStreamsResult; cpuSeconds: number }[]>();
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
     for (const scenario of scenarios) {
@@ -133,8 +132,8 @@ try {
           upstreamUrl: upstream.url,
           stallGapMs: 2500,
         });
-        streamMemory.set(tree, [...(streamMemory.get(tree) ?? []), result]);
-        streamCpuSeconds.set(tree, [...(streamCpuSeconds.get(tree) ?? []), (cpuTimeMs(contender.process!.pid) - cpuBefore) / 1000]);
+        const cpuSeconds = (cpuTimeMs(contender.process!.pid) - cpuBefore) / 1000;
+        streamRuns.set(tree, [...(streamRuns.get(tree) ?? []), { result, cpuSeconds }]);
         if (result.stalled + result.failed > 0) process.stderr.write(`open streams ${tree}: ${result.stalled} stalled, ${result.failed} failed\n`);
       }
     }
@@ -174,10 +173,11 @@ try {
     );
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const tree of trees) {
-      const results = streamMemory.get(tree)!;
+      const runs = streamRuns.get(tree)!;
+      const results = runs.map((run) => run.result);
       const field = (pick: (result: OpenStreamsResult) => number) => rounded(results.map(pick));
       const failed = results.reduce((sum, result) => sum + result.failed, 0);
-      const cpuSeconds = rounded(streamCpuSeconds.get(tree)!, 1);
+      const cpuSeconds = rounded(runs.map((run) => run.cpuSeconds), 1);
       console.log(
         `| | ${tree} | ${field((result) => result.rssAllOpenMb)} | ${field((result) => result.rssPeakMb)} | ${field((result) => result.rssAfterMb)} | ${field((result) => result.firstByteP99Ms)} | ${cpuSeconds} | ${results.map((result) => `${result.stalled} (${result.stalledAfterFirstByte})`).join(' ')} | ${failed} |`,
       );

@@ -42,8 +42,7 @@ type StreamState = {
   startedAt: number;
   firstByteAt: number | undefined;
   lastByteAt: number;
-  longestGapMs: number;
-  /** The longest silence after the first byte. */
+  /** The longest silence after the first byte (the wait for it is firstByteAt − startedAt). */
   longestGapAfterFirstByteMs: number;
   dataEvents: number;
   bytes: number;
@@ -105,7 +104,6 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
       if (state.connected) connected++;
       if (state.done || state.failure !== undefined) continue;
       if (state.firstByteAt !== undefined) open++;
-      state.longestGapMs = Math.max(state.longestGapMs, now - state.lastByteAt);
       if (state.firstByteAt !== undefined) state.longestGapAfterFirstByteMs = Math.max(state.longestGapAfterFirstByteMs, now - state.lastByteAt);
     }
     mostOpenAtOnce = Math.max(mostOpenAtOnce, open);
@@ -136,7 +134,9 @@ export async function runOpenStreams(call: HttpCall, options: OpenStreamsOptions
   const upstreamStats = (await fetch(options.upstreamUrl + '/stats').then((response) => response.json())) as { mostOpenStreams: number };
   const failures = states.filter((state) => state.failure !== undefined);
   const completed = states.filter((state) => state.done && state.failure === undefined);
-  const stalled = states.filter((state) => state.failure === undefined && (!state.done || state.longestGapMs > options.stallGapMs));
+  // A finished stream has had its first byte; one that waited for it longer than the gap stalled too.
+  const silentTooLong = (state: StreamState) => state.firstByteAt! - state.startedAt > options.stallGapMs || state.longestGapAfterFirstByteMs > options.stallGapMs;
+  const stalled = states.filter((state) => state.failure === undefined && (!state.done || silentTooLong(state)));
   const firstBytes = states.flatMap((state) => (state.firstByteAt === undefined ? [] : [state.firstByteAt - state.startedAt]));
   return {
     streams: options.streams,
@@ -165,7 +165,6 @@ function openStream(target: URL, request: Uint8Array): StreamState {
     startedAt: now,
     firstByteAt: undefined,
     lastByteAt: now,
-    longestGapMs: 0,
     longestGapAfterFirstByteMs: 0,
     dataEvents: 0,
     bytes: 0,
@@ -190,7 +189,6 @@ function openStream(target: URL, request: Uint8Array): StreamState {
       },
       data(socket, bytes) {
         const receivedAt = performance.now();
-        state.longestGapMs = Math.max(state.longestGapMs, receivedAt - state.lastByteAt);
         if (state.firstByteAt !== undefined) state.longestGapAfterFirstByteMs = Math.max(state.longestGapAfterFirstByteMs, receivedAt - state.lastByteAt);
         state.lastByteAt = receivedAt;
         state.bytes += bytes.byteLength;
