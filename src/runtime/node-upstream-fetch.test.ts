@@ -1,8 +1,8 @@
 /**
- * The Node upstream client against a real node:http server: what fetch would do for everything the
- * gateway relies on (bodies and headers both ways, decompression, streaming chunk by chunk, aborts,
+ * The upstream client of Node and Deno against a real node:http server: what fetch would do for everything
+ * the gateway relies on (bodies and headers both ways, decompression, streaming chunk by chunk, aborts,
  * broken connections, backpressure). It is plain node:http, so it runs (and is tested) on every runtime,
- * though only Node uses it.
+ * though Bun does not use it.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
