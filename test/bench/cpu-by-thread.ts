@@ -1,0 +1,171 @@
+/// <reference types="bun" />
+/**
+ * Where lessllm's CPU goes, thread by thread, with full telemetry, without an OTLP endpoint, and with
+ * telemetry off, side by side in one run: what each part of telemetry costs, and on which thread (the
+ * event loop, which every request waits for, or the runtime's and lessllm's other threads).
+ *
+ *   bun test/bench/cpu-by-thread.ts [--scenario json] [--rounds 3] [--seconds 5] [--runtime bun|node|deno]
+ *
+ * Three gateways from this tree (the modes of ab.ts: `on` exports spans and metrics to a local OTLP sink
+ * and writes the SQLite log table, `no-otlp` the same without an endpoint, `off` neither) take wrk load in
+ * turn, the order rotating every round; CPU is read per thread from /proc before the load and after a
+ * settling pause (work a call leaves for later counts as its own). Threads are grouped by name (Bun: "HTTP
+ * Client", "Worker", "HeapHelper"…; Node: "V8Worker", "libuv-worker"…); the process's own id is its event
+ * loop. On Bun the table adds the garbage collections the runtime logged (BUN_JSC_logGC) per 1,000
+ * requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
+import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
+import { throughputScenarios } from './scenarios.ts';
+import { median } from './stats.ts';
+import { runWrk } from './wrk.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
+  options: {
+    scenario: { type: 'string' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    runtime: { type: 'string' },
+  },
+});
+const scenario = throughputScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
+if (!scenario) throw new Error(`--scenario ${values.scenario}: one of ${throughputScenarios.map((candidate) => candidate.id).join(', ')}`);
+const rounds = Number(values.rounds ?? 3);
+const seconds = Number(values.seconds ?? 5);
+const runtime = (values.runtime ?? 'bun') as LessllmRuntime;
+if (!['bun', 'node', 'deno'].includes(runtime)) throw new Error(`--runtime ${runtime}: bun, node or deno`);
+/** Lets deferred telemetry (log rows, span batches) finish, so that it counts in the round that caused it. */
+const settleMs = 1200;
+const eventLoop = 'event loop';
+
+type Mode = 'on' | 'no-otlp' | 'off';
+const modes: readonly Mode[] = ['on', 'no-otlp', 'off'];
+
+type ThreadCpu = { name: string; milliseconds: number };
+
+/** CPU milliseconds so far of each of the process's threads, by thread id. */
+function cpuByThread(pid: number): Map<string, ThreadCpu> {
+  const byThread = new Map<string, ThreadCpu>();
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byThread;
+  }
+  for (const thread of threads) {
+    let name: string;
+    try {
+      name = thread === String(pid) ? eventLoop : readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const milliseconds = cpuTimeMs(pid, Number(thread));
+    if (Number.isFinite(milliseconds)) byThread.set(thread, { name, milliseconds });
+  }
+  return byThread;
+}
+
+/**
+ * CPU between two readings, summed by thread name. A thread that began in between counts from zero; one
+ * that ended in between is gone from /proc with its CPU (JavaScriptCore's JIT threads come and go), so a
+ * group can come out a little low, never negative.
+ */
+function cpuBetween(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const [thread, { name, milliseconds }] of after) {
+    byName.set(name, (byName.get(name) ?? 0) + milliseconds - (before.get(thread)?.milliseconds ?? 0));
+  }
+  return byName;
+}
+
+/** Collections in Bun's GC log (one line per collection with BUN_JSC_logGC=1), and their pauses in ms. */
+function collectionsIn(log: string): { count: number; pauseMs: number } {
+  let count = 0;
+  let pauseMs = 0;
+  for (const match of log.matchAll(/=> \w+Collection\b.*? p=([\d.]+) ?ms/g)) {
+    count++;
+    pauseMs += Number(match[1]);
+  }
+  return { count, pauseMs };
+}
+
+stopChildrenOnExit();
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const temporaryDirectory = mkdtempSync(join(tmpdir(), 'lessllm-threads-'));
+process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
+const paths: Paths = { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
+
+type Round = { microsByThread: Map<string, number>; total: number; requestsPerSecond: number; collectionsPerThousand: number; pauseMicros: number };
+
+try {
+  const upstream = await startUpstream(paths);
+  const otlpSink = await startOtlpSink(paths);
+  const gateways = new Map<Mode, { contender: Contender; log: { text: string } }>();
+  for (const mode of modes) {
+    const contender = await startLessllm(paths, upstream, {
+      id: mode === 'on' ? 'lessllm' : mode === 'no-otlp' ? 'lessllm-local' : 'lessllm-off',
+      telemetry: mode !== 'off',
+      otlpSink: mode === 'on' ? otlpSink : undefined,
+      runtime,
+      extraEnv: runtime === 'bun' ? { BUN_JSC_logGC: '1' } : undefined,
+    });
+    // The GC log is long: read all of it here rather than from the handle's bounded copy.
+    const log = { text: '' };
+    contender.process!.child.stderr?.on('data', (piece: Buffer) => (log.text += piece.toString('utf8')));
+    gateways.set(mode, { contender, log });
+  }
+
+  const results = new Map<Mode, Round[]>(modes.map((mode) => [mode, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = modes.map((_, index) => modes[(index + round) % modes.length]);
+    for (const mode of order) {
+      const { contender, log } = gateways.get(mode)!;
+      const pid = contender.process!.pid;
+      const call = contender.call(scenario);
+      // A first load of a round's length: the JIT compiles the request path while it runs, and its threads then go quiet.
+      if (round === 0) await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
+      await Bun.sleep(settleMs);
+      log.text = '';
+      const before = cpuByThread(pid);
+      const processBefore = cpuTimeMs(pid);
+      const result = await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
+      await Bun.sleep(settleMs);
+      const microsByThread = new Map<string, number>();
+      for (const [name, milliseconds] of cpuBetween(before, cpuByThread(pid))) microsByThread.set(name, (milliseconds * 1000) / result.requests);
+      // The process's own figure keeps the CPU of threads that ended meanwhile.
+      const total = ((cpuTimeMs(pid) - processBefore) * 1000) / result.requests;
+      const collections = collectionsIn(log.text);
+      results.get(mode)!.push({
+        microsByThread,
+        total,
+        requestsPerSecond: result.requestsPerSecond,
+        collectionsPerThousand: (collections.count * 1000) / result.requests,
+        pauseMicros: (collections.pauseMs * 1000) / result.requests,
+      });
+      if (result.errors > 0) process.stderr.write(`${mode}: ${result.errors} errors\n`);
+    }
+  }
+
+  const threadNames = [...new Set([eventLoop, ...modes.flatMap((mode) => results.get(mode)!.flatMap((run) => [...run.microsByThread.keys()]))])];
+  const medianOf = (mode: Mode, pick: (run: Round) => number) => median(results.get(mode)!.map(pick));
+  // Threads that took under 0.5 µs per request in every mode would only widen the table.
+  const shown = threadNames.filter((name) => modes.some((mode) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0) >= 0.5));
+  const gcColumns = runtime === 'bun' ? ['GCs per 1,000 req', 'GC pause µs/req'] : [];
+  console.log(`lessllm's CPU by thread on ${runtime}, scenario ${scenario.id}: µs per request, medians of ${rounds} rounds of ${seconds} s (wrk, 32 connections)\n`);
+  console.log(`| telemetry | process | ${shown.join(' | ')} | ${[...gcColumns, 'req/s'].join(' | ')} |`);
+  console.log(`|---|${'---:|'.repeat(shown.length + gcColumns.length + 2)}`);
+  for (const mode of modes) {
+    const cells = [medianOf(mode, (run) => run.total), ...shown.map((name) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0))].map((value) => value.toFixed(1));
+    if (runtime === 'bun') cells.push(medianOf(mode, (run) => run.collectionsPerThousand).toFixed(2), medianOf(mode, (run) => run.pauseMicros).toFixed(1));
+    cells.push(medianOf(mode, (run) => run.requestsPerSecond).toFixed(0));
+    console.log(`| ${mode} | ${cells.join(' | ')} |`);
+  }
+} finally {
+  await stopAll();
+}
