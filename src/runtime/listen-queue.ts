@@ -2,15 +2,14 @@
  * How many connections the kernel may hold for us before we accept them. A burst beyond what the event
  * loop accepts in time otherwise has its SYNs dropped, and each client retries after 1 s, 3 s, 7 s, 15 s:
  * 5,000 streams opened at once waited up to 15 s for their first byte on Node, and one in ten of them 1 s on
- * Bun. Node takes a backlog (511 unless told): asking for the most gets what Linux allows,
- * net.core.somaxconn (4,096 by default). Bun takes none (512), so there lessllm listens several times on
- * the same port (SO_REUSEPORT; Linux spreads new connections over the listeners, each with a queue of its
- * own) until the queues add up to that much: eight on a default Linux, one elsewhere. Deno takes no
- * backlog either (511), and its SO_REUSEPORT needs --unstable-net: it keeps one listener (serve.ts).
+ * Bun. Node and Deno (its `tcpBacklog`) take a backlog (511 unless told): asking for the most gets what
+ * Linux allows, net.core.somaxconn (4,096 by default). Bun takes none (512), so there lessllm listens
+ * several times on the same port (SO_REUSEPORT; Linux spreads new connections over the listeners, each with
+ * a queue of its own) until the queues add up to that much: eight on a default Linux, one elsewhere.
  */
 import { readFileSync } from 'node:fs';
 
-/** Asked of Node's listen(); Linux caps it at kernelBacklogLimit(). */
+/** Asked of Node's listen() and Deno.serve(); Linux caps it at kernelBacklogLimit(). */
 export const listenBacklog = 65_535;
 const mostListeners = 16;
 

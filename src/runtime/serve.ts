@@ -37,7 +37,7 @@ type DenoRemote = { remoteAddr: { hostname: string } };
 type DenoServer = { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
 type DenoGlobal = {
   serve(
-    options: { hostname: string; port: number; onListen?: (address: { port: number }) => void },
+    options: { hostname: string; port: number; tcpBacklog: number; onListen?: (address: { port: number }) => void },
     handler: (request: Request, info: DenoRemote) => Response | Promise<Response>,
   ): DenoServer;
 };
@@ -83,7 +83,7 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
       const app = createApp({ ...options, clientAddressOf: (request) => addresses.get(request) });
       const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
       const listening = Promise.withResolvers<number>();
-      const server = deno.serve({ hostname: host, port, onListen: (address) => listening.resolve(address.port) }, (request, info) => {
+      const server = deno.serve({ hostname: host, port, tcpBacklog: listenBacklog, onListen: (address) => listening.resolve(address.port) }, (request, info) => {
         addresses.set(request, info.remoteAddr.hostname);
         return app.fetch(request);
       });

@@ -2,8 +2,8 @@
  * A burst of new connections while the gateway is too busy to accept them: the kernel must queue them,
  * not drop them. A dropped SYN is retried by the client after 1 s, then 3 s, 7 s, 15 s: that is how 5,000
  * streams opened at once to lessllm on Node got their first byte after up to 15 s, and one in ten on Bun
- * after 1 s. Node is given a larger listen backlog; Bun takes none, and listens several times on the port
- * instead (src/runtime/serve.ts). Deno can do neither without an unstable flag: skipped there.
+ * after 1 s. Node and Deno are given a larger listen backlog; Bun takes none, and listens several times on
+ * the port instead (src/runtime/serve.ts).
  *
  * The gateway is made "too busy" by stopping its process (SIGSTOP): nothing is accepted, and a
  * connection completes only if a queue has room for it. Then it is continued, and every connection must
@@ -12,7 +12,6 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { currentRuntime } from '../../src/runtime/current-runtime.ts';
 import { kernelBacklogLimit } from '../../src/runtime/listen-queue.ts';
 import { startGateway, type RunningGateway } from '../support/gateway.ts';
 
@@ -21,7 +20,6 @@ const burst = 1_200;
 const patience = { timeout: 60_000 };
 
 function skipReason(): string | false {
-  if (currentRuntime() === 'deno' && !process.env.LESSLLM_TEST_COMMAND) return 'Deno listens with 511 and offers no way to queue more without --unstable-net';
   const limit = kernelBacklogLimit();
   if (limit === undefined) return 'not Linux: no /proc/sys/net/core/somaxconn';
   if (limit <= burst) return `net.core.somaxconn is ${limit}: no backlog can hold ${burst} connections`;
