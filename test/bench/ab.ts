@@ -23,15 +23,13 @@
  * round after another in the same processes, so a later round starts from what the earlier ones left.
  * With `--runtime node` or `deno`, both trees run on that runtime (the npm package's) instead of Bun. Needs wrk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
 import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
-import { startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
-import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
+import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
+import { cpuTimeMs, stopAll } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
 import { openStreamsScenario, throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
@@ -72,11 +70,10 @@ if (!runtimes.includes(runtime)) throw new Error(`--runtime ${runtime}: bun, nod
 /** Lets the log writer flush a round's rows, so their CPU counts in that round. */
 const settleMs = 1200;
 
-stopChildrenOnExit();
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const temporaryDirectory = mkdtempSync(join(tmpdir(), 'lessllm-ab-'));
-process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
-const paths = (treeRoot: string): Paths => ({ root: treeRoot, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory: mkdtempSync(join(temporaryDirectory, 'tree-')) });
+const ownPaths = benchPaths('lessllm-ab-');
+const { root, temporaryDirectory } = ownPaths;
+/** A tree's lessllm runs from its checkout, on this checkout's runtimes, with a directory of its own. */
+const paths = (treeRoot: string): Paths => ({ ...ownPaths, root: treeRoot, temporaryDirectory: mkdtempSync(join(temporaryDirectory, 'tree-')) });
 
 try {
   const upstream = await startUpstream(paths(root));

@@ -3,10 +3,12 @@
  * forwarding proxy: the least a gateway can cost), lessllm with full telemetry, lessllm with telemetry
  * off, and Portkey's gateway as the peer. Each knows how to start and how to address one scenario.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { freePort, startChild, type ChildHandle } from './processes.ts';
+import { freePort, startChild, stopChildrenOnExit, type ChildHandle } from './processes.ts';
 import { anthropicBody, openAiBody, type Scenario } from './scenarios.ts';
 import type { Wire } from './upstream-answers.ts';
 
@@ -25,6 +27,19 @@ export type Contender = {
 };
 
 export type Paths = { root: string; bun: string; node: string; temporaryDirectory: string };
+
+/**
+ * What every bench program starts with: the servers it starts are stopped when it exits, even after
+ * Ctrl-C, and so is its temporary directory (configs, wrk scripts, log databases that grow fast under
+ * load) removed; the runtimes are this checkout's (Bun running the program, Node from node_modules).
+ */
+export function benchPaths(directoryPrefix: string): Paths {
+  stopChildrenOnExit();
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const temporaryDirectory = mkdtempSync(join(tmpdir(), directoryPrefix));
+  process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
+  return { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
+}
 
 const startTimeoutMs = 60_000;
 

@@ -14,13 +14,10 @@
  * loop. On Bun the table adds the garbage collections the runtime logged (BUN_JSC_logGC) per 1,000
  * requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
-import { cpuTimeMs, stopAll, stopChildrenOnExit } from './processes.ts';
+import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
+import { cpuTimeMs, stopAll } from './processes.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
@@ -95,11 +92,8 @@ function collectionsIn(log: string): { count: number; pauseMs: number } {
   return { count, pauseMs };
 }
 
-stopChildrenOnExit();
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const temporaryDirectory = mkdtempSync(join(tmpdir(), 'lessllm-threads-'));
-process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
-const paths: Paths = { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
+const paths = benchPaths('lessllm-threads-');
+const { temporaryDirectory } = paths;
 
 type Round = { microsByThread: Map<string, number>; total: number; requestsPerSecond: number; collectionsPerThousand: number; pauseMicros: number };
 

@@ -10,14 +10,10 @@
  *
  * lessllm's telemetry is off unless `--telemetry on` (then: no OTLP endpoint, SQLite log table). Needs wrk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { childEnvironment, directContender, startLessllm, startUpstream, type Contender, type Paths } from './contenders.ts';
+import { benchPaths, childEnvironment, directContender, startLessllm, startUpstream, type Contender } from './contenders.ts';
 import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
-import { cpuTimeMs, startChild, stopAll, stopChildrenOnExit } from './processes.ts';
+import { cpuTimeMs, startChild, stopAll } from './processes.ts';
 import { openStreamsScenario, throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
@@ -33,11 +29,8 @@ const telemetry = (values.telemetry ?? 'off') === 'on';
 const tokens = 15;
 const scenarios = throughputScenarios.filter((scenario) => scenario.id === 'json' || scenario.id === 'stream20');
 
-stopChildrenOnExit();
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const temporaryDirectory = mkdtempSync(join(tmpdir(), 'lessllm-node-floors-'));
-process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
-const paths: Paths = { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
+const paths = benchPaths('lessllm-node-floors-');
+const { root, temporaryDirectory } = paths;
 
 async function startNodeFloor(client: 'fetch' | 'http', upstreamUrl: string): Promise<Contender> {
   const process = await startChild({

@@ -12,12 +12,13 @@
  * If lessllm streams no more than Bun's fetch cap (256) at once in the open-streams test, a second
  * lessllm with BUN_CONFIG_MAX_HTTP_REQUESTS raised is measured too, to show what the cap costs.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  benchPaths,
   directContender,
   startFloor,
   startLessllm,
@@ -27,10 +28,9 @@ import {
   uncappedFetchEnvironment,
   type Contender,
   type ContenderId,
-  type Paths,
 } from './contenders.ts';
 import { openLoopPhase, openStreamsPhase, pacedPhase, probe, throughputPhase, warmUp, type Plan, type ProbeKey } from './phases.ts';
-import { memoryOf, resetPeakRss, stopAll, stopChildrenOnExit } from './processes.ts';
+import { memoryOf, resetPeakRss, stopAll } from './processes.ts';
 import { describeDropped, scrapeDropped, scrapeOverhead } from './prometheus.ts';
 import { formatReport } from './report.ts';
 import type { BenchResults, ContenderInfo } from './results.ts';
@@ -84,12 +84,9 @@ function makePlan(argv: string[]): Plan {
 async function main(): Promise<void> {
   const plan = makePlan(process.argv.slice(2));
   const began = performance.now();
-  stopChildrenOnExit();
   if (!(await wrkAvailable())) throw new Error('wrk is not installed: apt-get update && apt-get install -y wrk');
-  const temporaryDirectory = mkdtempSync(join(tmpdir(), 'lessllm-bench-'));
-  // The log table grows fast under load: never leave it behind, even after Ctrl-C.
-  process.once('exit', () => rmSync(temporaryDirectory, { recursive: true, force: true }));
-  const paths: Paths = { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
+  const paths = benchPaths('lessllm-bench-');
+  const { temporaryDirectory } = paths;
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg();
   log(`bench: ${plan.mode} mode, ${plan.runs} run(s); starting upstream and contenders`);
