@@ -122,9 +122,12 @@ try {
       const { contender, log } = gateways.get(mode)!;
       const pid = contender.process!.pid;
       const call = contender.call(scenario);
-      // A first load of a round's length: the JIT compiles the request path while it runs, and its threads then go quiet.
-      if (round === 0) await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
-      await Bun.sleep(settleMs);
+      if (round === 0) {
+        // A first load of a round's length: the JIT compiles the request path while it runs, and what it
+        // leaves for later has settled before the first measured load.
+        await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
+        await Bun.sleep(settleMs);
+      }
       log.text = '';
       const before = cpuByThread(pid);
       const processBefore = cpuTimeMs(pid);
