@@ -117,17 +117,17 @@ function decoded(incoming: IncomingMessage, contentEncoding: string | null): Rea
 }
 
 /**
- * A Node stream as a web stream, each chunk handed on as it comes: once `bufferedBytes` wait unread the
- * source is paused until the reader asks again, so a slow client holds the upstream back instead of the
- * gateway's memory filling up. Cancelling destroys the source (and with it the connection).
- */
-/**
  * How much of the body may wait unread before the source is paused. Counting chunks instead (one waiting
  * chunk) paused and resumed the source for nearly every chunk of a fast stream: 707 µs of event loop per
  * streamed request of 20 chunks against 447 µs with this (test/bench/ab.ts, --runtime node).
  */
 const bufferedBytes: QueuingStrategy<Uint8Array> = { highWaterMark: 64 * 1024, size: (chunk) => chunk?.byteLength ?? 0 };
 
+/**
+ * A Node stream as a web stream, each chunk handed on as it comes: once `bufferedBytes` wait unread the
+ * source is paused until the reader asks again, so a slow client holds the upstream back instead of the
+ * gateway's memory filling up. Cancelling destroys the source (and with it the connection).
+ */
 function bodyStream(source: Readable): ReadableStream<Uint8Array> {
   let open = true;
   return new ReadableStream<Uint8Array>({
