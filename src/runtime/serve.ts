@@ -17,6 +17,8 @@ export type RunningServer = {
 
 /** Elysia's default, set explicitly so that every listener has the same. */
 const idleTimeoutSeconds = 30;
+/** The queue each of Bun's listeners gets, whatever it is asked (`ss -ltn`): it takes no backlog. */
+const bunListenQueue = 512;
 
 type BunServer = {
   port: number;
@@ -57,7 +59,7 @@ export async function serve(options: Omit<AppOptions, 'clientAddressOf' | 'elysi
       app.listen({ hostname: host, port, ...listenOptions });
       const first = app.server as unknown as BunServer;
       const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-      const extras = Array.from({ length: listenersFor(512) - 1 }, () =>
+      const extras = Array.from({ length: listenersFor(bunListenQueue) - 1 }, () =>
         // SO_REUSEPORT on the first listener too is what lets these share its port.
         bun.serve({
           hostname: host,
