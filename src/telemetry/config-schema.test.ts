@@ -68,6 +68,13 @@ describe('telemetry options from the config sections and OTEL_* variables', () =
     assert.throws(() => telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /grpc is not supported/);
   });
 
+  it('reads the metrics temporality preference (cumulative by default) and refuses one the specification does not define', () => {
+    assert.equal(telemetryOptionsFromConfig({}, {}).metricTemporality, 'cumulative');
+    assert.equal(telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Delta' }).metricTemporality, 'delta');
+    assert.equal(telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory' }).metricTemporality, 'lowmemory');
+    assert.throws(() => telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes' }), TelemetryConfigError);
+  });
+
   it('reads the span limits as the SDK does: span variables over general ones, 0 allowed for counts, nonsense ignored', () => {
     assert.deepEqual(telemetryOptionsFromConfig({}, {}).spanLimits, {
       attributeValueLengthLimit: Infinity,

@@ -11,6 +11,8 @@ import {
   defaultMaxContentBytes,
   type LogDatabase,
   type LogTableOptions,
+  metricTemporalityPreferences,
+  type MetricTemporalityPreference,
   type ModelPrice,
   type OtlpProtocol,
   type OtlpTarget,
@@ -99,6 +101,7 @@ export function telemetryOptionsFromConfig(sections: TelemetrySections, environm
     spanScheduleDelayMs: positiveNumber(environment.OTEL_BSP_SCHEDULE_DELAY) ?? 5000,
     spanExportTimeoutMs: positiveNumber(environment.OTEL_BSP_EXPORT_TIMEOUT) ?? 30_000,
     metricExportIntervalMs: positiveNumber(environment.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000,
+    metricTemporality: metricTemporalityFrom(environment.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
     captureContent: captureContentSetting(environment, telemetry.capture_content),
     maxContentBytes: telemetry.max_content_bytes ?? defaultMaxContentBytes,
     pricingOverrides: Object.fromEntries(Object.entries(pricing).map(([model, price]) => [model, modelPrice(price)])),
@@ -155,6 +158,14 @@ function exporterWanted(value: string | undefined): boolean {
 }
 
 /** Signal-specific variables win over the general ones; a general endpoint gets the signal's path appended. */
+function metricTemporalityFrom(value: string | undefined): MetricTemporalityPreference {
+  const preference = (nonEmpty(value) ?? 'cumulative').toLowerCase();
+  if ((metricTemporalityPreferences as readonly string[]).includes(preference)) return preference as MetricTemporalityPreference;
+  throw new TelemetryConfigError(
+    `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=${value} is not one of ${metricTemporalityPreferences.join(', ')}`,
+  );
+}
+
 function otlpTarget(signal: 'TRACES' | 'METRICS', path: string, environment: Environment): OtlpTarget | undefined {
   const specific = nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]);
   const general = nonEmpty(environment.OTEL_EXPORTER_OTLP_ENDPOINT);

@@ -63,7 +63,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     warn('OTEL_DENO=true turns on Deno’s built-in OpenTelemetry next to lessllm’s: every call is then exported twice, in differently shaped traces. Unset OTEL_DENO; lessllm exports everything itself.');
   }
   const sdk = options.sdkEnabled ? startSdk(options, reportDrop) : undefined;
-  metrics = sdk ? createCallMetrics(sdk.meter) : undefined;
+  metrics = sdk ? createCallMetrics(sdk.meter, sdk.histograms) : undefined;
 
   let logWriter: LogWriter | undefined;
   if (options.log) {

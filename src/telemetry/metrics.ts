@@ -1,10 +1,12 @@
 /**
- * The metric instruments and what one finished call records into them. Attributes are the few the
- * conventions allow on metrics (operation, provider, request and response model, error type): never an
- * id, a key or a user, which would make a new time series per request.
+ * The metrics and what one finished call records into them: the per-call histograms (call-histograms.ts),
+ * the streams in flight, and the counters of refused requests and of lost telemetry. Attributes are the
+ * few the conventions allow on metrics (operation, provider, request and response model, error type):
+ * never an id, a key or a user, which would make a new time series per request.
  */
-import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Counter, Meter, ObservableResult } from '@opentelemetry/api';
 import type { CallStart, Refusal } from '../core/call-observer.ts';
+import type { CallHistograms } from './call-histograms.ts';
 import type { CallSummary } from './call-summary.ts';
 import {
   ATTR_ERROR_TYPE,
@@ -13,17 +15,11 @@ import {
   ATTR_LESSLLM_CLIENT_PROTOCOL,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_LESSLLM_DROPPED_KIND,
   GEN_AI_OPERATION_CHAT,
-  GEN_AI_TOKEN_TYPE_INPUT,
-  GEN_AI_TOKEN_TYPE_OUTPUT,
-  histogramDefinitions,
   METRIC_LESSLLM_REQUESTS_REFUSED,
   METRIC_LESSLLM_STREAMS_ACTIVE,
   METRIC_LESSLLM_TELEMETRY_DROPPED,
-  type HistogramDefinition,
 } from './semconv.ts';
 
 /** What telemetry had to give up on, the label of lessllm.telemetry.dropped. */
@@ -38,16 +34,7 @@ export type CallMetrics = {
   dropped(kind: DroppedKind, count: number): void;
 };
 
-export function createCallMetrics(meter: Meter): CallMetrics {
-  const histogram = (definition: HistogramDefinition): Histogram =>
-    meter.createHistogram(definition.name, { unit: definition.unit, description: definition.description });
-  const duration = histogram(histogramDefinitions.operationDuration);
-  const tokenUsage = histogram(histogramDefinitions.tokenUsage);
-  const timeToFirstToken = histogram(histogramDefinitions.timeToFirstToken);
-  const timePerOutputToken = histogram(histogramDefinitions.timePerOutputToken);
-  const cost = histogram(histogramDefinitions.cost);
-  const tokensPerSecond = histogram(histogramDefinitions.tokensPerSecond);
-  const overhead = histogram(histogramDefinitions.gatewayOverhead);
+export function createCallMetrics(meter: Meter, histograms: CallHistograms): CallMetrics {
   const streamsActive = new StreamCounts();
   meter
     .createObservableUpDownCounter(METRIC_LESSLLM_STREAMS_ACTIVE, { unit: '{stream}', description: 'Streaming calls in flight.' })
@@ -79,19 +66,7 @@ export function createCallMetrics(meter: Meter): CallMetrics {
       streamsActive.add(start, -1);
     },
     record(summary) {
-      const attributes = callAttributes(summary);
-      const succeeded = summary.errorType === undefined;
-      duration.record(summary.durationMs / 1000, attributes);
-      overhead.record(summary.end.overheadMs / 1000, attributes);
-      if (summary.usage) {
-        tokenUsage.record(summary.usage.inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_INPUT });
-        tokenUsage.record(summary.usage.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_OUTPUT });
-        if (summary.cost.known) cost.record(summary.cost.usd, attributes);
-      }
-      // The conventions define the two server timings for successful responses only.
-      if (succeeded && summary.ttftMs !== undefined) timeToFirstToken.record(summary.ttftMs / 1000, attributes);
-      if (succeeded && summary.tpotMs !== undefined) timePerOutputToken.record(summary.tpotMs / 1000, attributes);
-      if (succeeded && summary.outputTokensPerSecond !== undefined) tokensPerSecond.record(summary.outputTokensPerSecond, attributes);
+      histograms.record(summary);
     },
     refused(refusal) {
       const attributes: Attributes = { [ATTR_HTTP_RESPONSE_STATUS_CODE]: refusal.status, [ATTR_ERROR_TYPE]: refusal.errorType };
@@ -142,11 +117,4 @@ function streamAttributes(start: CallStart): Attributes {
     [ATTR_GEN_AI_PROVIDER_NAME]: start.providerType,
     [ATTR_GEN_AI_REQUEST_MODEL]: start.upstreamModel,
   };
-}
-
-function callAttributes(summary: CallSummary): Attributes {
-  const attributes: Attributes = streamAttributes(summary.start);
-  if (summary.responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = summary.responseModel;
-  if (summary.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = summary.errorType;
-  return attributes;
 }

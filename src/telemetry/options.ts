@@ -7,6 +7,10 @@ import type { SpanLimits } from './span-limits.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
+/** The values of OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE the specification defines. */
+export const metricTemporalityPreferences = ['cumulative', 'delta', 'lowmemory'] as const;
+export type MetricTemporalityPreference = (typeof metricTemporalityPreferences)[number];
+
 export type OtlpTarget = {
   /** Full URL of the signal's endpoint, e.g. `http://collector:4318/v1/traces`. */
   url: string;
@@ -67,6 +71,8 @@ export type TelemetryOptions = {
   spanExportTimeoutMs: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: how often metrics are pushed over OTLP. */
   metricExportIntervalMs: number;
+  /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: what the OTLP push sends (/metrics is always cumulative). */
+  metricTemporality: MetricTemporalityPreference;
   /** Bodies and messages on spans and in the log table; off leaves attributes and metrics only. */
   captureContent: boolean;
   /** Largest single content attribute (UTF-8 bytes); longer content is shortened with its JSON kept valid. */

@@ -10,7 +10,8 @@
  *   upstream in `traceparent` and into the log table), but no span is built.
  * - Metrics: the Prometheus exporter is a pull reader whose text `metricsText()` returns for
  *   `GET /metrics`; it never opens a port of its own. With an OTLP endpoint, a periodic reader pushes the
- *   same instruments too.
+ *   same instruments too. The per-call histograms are aggregated by call-histograms.ts and reach both
+ *   readers as a MetricProducer, each in the temporality that reader asks for.
  * - Nothing is registered globally (no `trace.setGlobalTracerProvider`): the gateway creates spans
  *   explicitly with their parents, and two instances can coexist in one process (tests).
  *
@@ -28,23 +29,24 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { AggregationTemporalityPreference, OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AggregationType,
+  AggregationTemporality,
+  InstrumentType,
   MeterProvider,
   PeriodicExportingMetricReader,
   type IMetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
-  type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, RandomIdGenerator, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Tracing } from './call-span.ts';
-import type { SamplerOptions, TelemetryOptions } from './options.ts';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, histogramDefinitions } from './semconv.ts';
+import type { MetricTemporalityPreference, SamplerOptions, TelemetryOptions } from './options.ts';
+import { CallHistograms } from './call-histograms.ts';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './semconv.ts';
 import { assertNever } from '../core/stream-events.ts';
 import { SpanExporter } from './otlp/span-exporter.ts';
 import type { SpanRecord } from './span-record.ts';
@@ -56,6 +58,8 @@ export type DropReport = (kind: 'span_export' | 'span_queue_full' | 'metric_expo
 export type TelemetrySdk = {
   tracing: Tracing;
   meter: Meter;
+  /** The per-call histograms, which every reader collects besides the meter's instruments. */
+  histograms: CallHistograms;
   /** True when finished spans go somewhere; otherwise building them is wasted work. */
   exportsSpans: boolean;
   /** Whether `count` more ended spans fit the export queue now (always, when nothing is exported). */
@@ -90,26 +94,37 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
       })
     : undefined;
 
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const histograms = new CallHistograms(resource, instrumentationScope);
+  // Prometheus reads cumulative values (its default for every instrument).
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producerFor(AggregationTemporality.CUMULATIVE)] });
   const serializer = new PrometheusSerializer();
   const readers: IMetricReader[] = [prometheus];
   if (options.otlpMetrics) {
     const target = options.otlpMetrics;
-    const config = { url: target.url, headers: target.headers, timeoutMillis: target.timeoutMillis };
+    const config = {
+      url: target.url,
+      headers: target.headers,
+      timeoutMillis: target.timeoutMillis,
+      temporalityPreference: temporalityPreferences[options.metricTemporality],
+    };
     const exporter = target.protocol === 'http/json' ? new OtlpJsonMetricExporter(config) : new OtlpProtobufMetricExporter(config);
+    // The exporter's selector turns the preference into a temporality per kind of instrument.
+    const temporality = exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new DropCountingMetricExporter(exporter, reportDrop),
         exportIntervalMillis: options.metricExportIntervalMs,
         exportTimeoutMillis: Math.min(30_000, options.metricExportIntervalMs),
+        metricProducers: [histograms.producerFor(temporality)],
       }),
     );
   }
-  const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
+  const meterProvider = new MeterProvider({ resource, readers });
 
   return {
     tracing: { sampler: samplerOf(options.sampler), ids: new RandomIdGenerator(), limits: options.spanLimits },
     meter: meterProvider.getMeter(instrumentationScope),
+    histograms,
     exportsSpans: spanExporter !== undefined,
     hasRoomForSpans: (count) => spanExporter?.hasRoomFor(count) ?? true,
     exportSpans: (records) => spanExporter?.add(records),
@@ -128,12 +143,11 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
   };
 }
 
-function histogramViews(): ViewOptions[] {
-  return Object.values(histogramDefinitions).map((definition) => ({
-    instrumentName: definition.name,
-    aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: definition.boundaries } },
-  }));
-}
+const temporalityPreferences: Record<MetricTemporalityPreference, AggregationTemporalityPreference> = {
+  cumulative: AggregationTemporalityPreference.CUMULATIVE,
+  delta: AggregationTemporalityPreference.DELTA,
+  lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+};
 
 function samplerOf(options: SamplerOptions): Sampler {
   switch (options.name) {

@@ -245,6 +245,36 @@ describe('OTLP metrics push', () => {
     );
     assert.ok(metrics.has('lessllm.streams.active'));
   });
+  it('sends deltas when OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta, while /metrics stays cumulative', async () => {
+    const telemetry = await createTelemetry(
+      telemetryOptionsFromConfig({}, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRIC_EXPORT_INTERVAL: '100',
+      }),
+    );
+    const ttftCounts = () =>
+      receiver.metricExports.map((metrics) => metrics.find((metric) => metric.name === 'gen_ai.server.time_to_first_token')?.histogram[0]?.count ?? 0);
+    const exportsBefore = receiver.metricExports.length;
+    streamedCall(telemetry, 4, 100, 10);
+    streamedCall(telemetry, 4, 300, 10);
+    await telemetry.forceFlush();
+    assert.ok(await receiver.waitFor(() => ttftCounts().slice(exportsBefore).includes(2)), 'a push with both calls');
+    const afterFirst = receiver.metricExports.length;
+    streamedCall(telemetry, 4, 200, 10);
+    await telemetry.forceFlush();
+    assert.ok(await receiver.waitFor(() => ttftCounts().slice(afterFirst).includes(1)), 'a later push with only the third call');
+    const delta = receiver.metricExports.slice(afterFirst).flat().find((metric) => metric.name === 'gen_ai.server.time_to_first_token' && metric.histogram.length > 0)!;
+    assert.equal(delta.histogramTemporality, 1, 'AGGREGATION_TEMPORALITY_DELTA');
+    assertClose(delta.histogram[0].sum, 0.2);
+    // Pushes in between with no new call carry no TTFT point at all, as the SDK's delta readers do.
+    assert.ok(ttftCounts().slice(exportsBefore).every((count) => count <= 2));
+    const { samples } = await scrape(telemetry);
+    assert.equal(valueOf(samples, 'gen_ai_server_time_to_first_token_count', labels), 3);
+    await telemetry.shutdown();
+  });
 });
 
 function assertClose(actual: number, expected: number): void {

@@ -32,6 +32,8 @@ export type ReceivedMetric = {
   name: string;
   unit: string;
   histogram: HistogramPoint[];
+  /** OTLP's AggregationTemporality of the histogram: 1 delta, 2 cumulative (0 when not a histogram). */
+  histogramTemporality: number;
   sum: SumPoint[];
 };
 
@@ -45,7 +47,7 @@ export type ReceiverBehaviour = 'accept' | 'fail' | 'stall' | 'slow';
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
-  /** Every metrics export, newest last (each holds cumulative values). */
+  /** Every metrics export, newest last (each holds cumulative values, unless the exporter was asked for delta). */
   readonly metricExports: ReceivedMetric[][] = [];
   readonly requests: Array<{ path: string; contentType: string }> = [];
   behaviour: ReceiverBehaviour = 'accept';
@@ -193,6 +195,7 @@ function flattenMetrics(body: any): ReceivedMetric[] {
             bucketCounts: (point.bucketCounts ?? []).map(Number),
             bounds: (point.explicitBounds ?? []).map(Number),
           })),
+          histogramTemporality: Number(metric.histogram?.aggregationTemporality ?? 0),
           sum: (metric.sum?.dataPoints ?? []).map((point: any) => ({
             attributes: attributesOf(point.attributes),
             value: Number(point.asInt ?? point.asDouble ?? 0),
