@@ -11,6 +11,13 @@
 
 const textEncoder = new TextEncoder();
 
+/**
+ * Strings written again and again (attribute keys, event names: a call's two spans have some 45), each
+ * kept encoded with its length prefix after its first use, up to this many of them.
+ */
+const recurringStrings = new Map<string, Uint8Array>();
+const maxRecurringStrings = 1024;
+
 /** Up to this many UTF-16 units a string's UTF-8 form (at most 3 bytes per unit) has a 1-byte length; below 128 units, 2 bytes at most. */
 const oneBytePrefixUnits = 42;
 
@@ -130,6 +137,25 @@ export class ProtobufWriter {
     this.ensure(value.length);
     this.bytes.set(value, this.pos);
     this.pos += value.length;
+  }
+
+  /** As `string`, for a string from a small fixed set (attribute keys): copied from its encoding the first time. */
+  recurringString(value: string): void {
+    let encoded = recurringStrings.get(value);
+    if (encoded === undefined) {
+      if (recurringStrings.size >= maxRecurringStrings) return this.string(value);
+      const start = this.pos;
+      this.string(value);
+      recurringStrings.set(value, this.bytes.slice(start, this.pos));
+      return;
+    }
+    const length = encoded.length;
+    this.ensure(length);
+    // Keys are short: a loop copies them faster than a native call would.
+    const bytes = this.bytes;
+    let at = this.pos;
+    for (let index = 0; index < length; index++) bytes[at++] = encoded[index]!;
+    this.pos = at;
   }
 
   /** Length-prefixed UTF-8, lone surrogates as U+FFFD (TextEncoder's rule, and the SDK's). */

@@ -40,7 +40,7 @@ export function writeSpan(writer: ProtobufWriter, record: SpanRecord): void {
     writer.tag(1, fixed64);
     writeTime(writer, event.time as HrTime);
     writer.tag(2, lengthDelimited);
-    writer.string(event.name);
+    writer.recurringString(event.name);
     if (event.attributes) writeAttributes(writer, 3, event.attributes);
     writer.tag(4, varint);
     writer.uint32(event.droppedAttributesCount ?? 0);
@@ -169,7 +169,7 @@ function writeAttributes(writer: ProtobufWriter, field: number, attributes: Attr
     writer.tag(field, lengthDelimited);
     const keyValue = writer.startMessage();
     writer.tag(1, lengthDelimited);
-    writer.string(key);
+    writer.recurringString(key);
     writer.tag(2, lengthDelimited);
     const value = writer.startMessage();
     writeAnyValue(writer, attributes[key]);
