@@ -31,6 +31,8 @@ describe('telemetry options from the config sections and OTEL_* variables', () =
       protocol: 'http/json',
       headers: { 'x-tenant': 'a b', authorization: 'Bearer k' },
       timeoutMillis: 2500,
+      compression: 'none',
+      certificateFiles: false,
     });
     assert.equal(options.otlpMetrics?.url, 'http://metrics:9999/custom');
     assert.equal(options.otlpMetrics?.protocol, 'http/protobuf');
@@ -73,6 +75,22 @@ describe('telemetry options from the config sections and OTEL_* variables', () =
     assert.equal(telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Delta' }).metricTemporality, 'delta');
     assert.equal(telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory' }).metricTemporality, 'lowmemory');
     assert.throws(() => telemetryOptionsFromConfig({}, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes' }), TelemetryConfigError);
+  });
+
+  it('reads OTLP compression (refusing what the SDK cannot send) and notes configured certificate files', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    const plain = telemetryOptionsFromConfig({}, endpoint);
+    assert.equal(plain.otlpTraces?.compression, 'none');
+    assert.equal(plain.otlpTraces?.certificateFiles, false);
+    const gzipTraces = telemetryOptionsFromConfig({}, { ...endpoint, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'GZIP' });
+    assert.equal(gzipTraces.otlpTraces?.compression, 'gzip');
+    assert.equal(gzipTraces.otlpMetrics?.compression, 'none');
+    assert.equal(telemetryOptionsFromConfig({}, { ...endpoint, OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }).otlpMetrics?.compression, 'gzip');
+    assert.throws(() => telemetryOptionsFromConfig({}, { ...endpoint, OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }), /zstd is not supported/);
+    const withCertificate = telemetryOptionsFromConfig({}, { ...endpoint, OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/etc/ssl/collector.pem' });
+    assert.equal(withCertificate.otlpTraces?.certificateFiles, true);
+    assert.equal(withCertificate.otlpMetrics?.certificateFiles, false);
+    assert.equal(telemetryOptionsFromConfig({}, { ...endpoint, OTEL_EXPORTER_OTLP_CLIENT_KEY: '/etc/ssl/key.pem' }).otlpMetrics?.certificateFiles, true);
   });
 
   it('reads the span limits as the SDK does: span variables over general ones, 0 allowed for counts, nonsense ignored', () => {

@@ -192,7 +192,18 @@ function otlpTarget(signal: 'TRACES' | 'METRICS', path: string, environment: Env
       positiveNumber(environment[`OTEL_EXPORTER_OTLP_${signal}_TIMEOUT`]) ??
       positiveNumber(environment.OTEL_EXPORTER_OTLP_TIMEOUT) ??
       10_000,
+    compression: otlpCompression(signal, environment),
+    certificateFiles: ['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].some(
+      (file) => nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_${file}`]) !== undefined || nonEmpty(environment[`OTEL_EXPORTER_OTLP_${file}`]) !== undefined,
+    ),
   };
+}
+
+function otlpCompression(signal: 'TRACES' | 'METRICS', environment: Environment): 'none' | 'gzip' {
+  const value = nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`]) ?? nonEmpty(environment.OTEL_EXPORTER_OTLP_COMPRESSION) ?? 'none';
+  const compression = value.trim().toLowerCase();
+  if (compression === 'none' || compression === 'gzip') return compression;
+  throw new TelemetryConfigError(`OTEL_EXPORTER_OTLP_COMPRESSION=${value} is not supported: none or gzip`);
 }
 
 const samplerNames: readonly SamplerName[] = [

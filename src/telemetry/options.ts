@@ -17,6 +17,10 @@ export type OtlpTarget = {
   protocol: OtlpProtocol;
   headers: Record<string, string>;
   timeoutMillis: number;
+  /** OTEL_EXPORTER_OTLP_(signal_)COMPRESSION. */
+  compression: 'none' | 'gzip';
+  /** Whether a certificate or client key file is configured (OTEL_EXPORTER_OTLP_(signal_)CERTIFICATE and the like), which the SDK loads itself. */
+  certificateFiles: boolean;
 };
 
 /** OTEL_TRACES_SAMPLER values, as in the OpenTelemetry SDK environment specification. */

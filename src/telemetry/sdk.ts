@@ -29,6 +29,7 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { AggregationTemporalityPreference, OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -105,6 +106,7 @@ export function startSdk(options: TelemetryOptions, reportDrop: DropReport): Tel
       url: target.url,
       headers: target.headers,
       timeoutMillis: target.timeoutMillis,
+      compression: target.compression as CompressionAlgorithm,
       temporalityPreference: temporalityPreferences[options.metricTemporality],
     };
     const exporter = target.protocol === 'http/json' ? new OtlpJsonMetricExporter(config) : new OtlpProtobufMetricExporter(config);

@@ -91,6 +91,35 @@ describe('telemetry under faults', () => {
     await telemetry.shutdown();
   });
 
+  it('a collector that is unavailable once (503, Retry-After): the batch is sent again and arrives, nothing dropped', async () => {
+    receiver.reset();
+    receiver.behaviour = 'unavailable-once';
+    const { telemetry } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
+    runCalls(telemetry, 5);
+    await settle();
+    await telemetry.forceFlush();
+    assert.deepEqual(receiver.requests.map((request) => request.status), [503, 200], 'refused once, then sent again');
+    assert.equal(receiver.spans.length, 10);
+    assert.equal(await dropped(telemetry, 'span_export'), 0);
+    await telemetry.shutdown();
+  });
+
+  it('OTEL_EXPORTER_OTLP_COMPRESSION=gzip: spans and metrics arrive gzip-compressed, and complete', async () => {
+    receiver.reset();
+    const { telemetry } = await telemetryWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    });
+    runCalls(telemetry, 5);
+    await settle();
+    await telemetry.shutdown();
+    assert.deepEqual([...new Set(receiver.requests.map((request) => request.path))].sort(), ['/v1/metrics', '/v1/traces']);
+    assert.ok(receiver.requests.every((request) => request.contentEncoding === 'gzip'), JSON.stringify(receiver.requests));
+    assert.equal(receiver.spans.length, 10);
+    assert.equal(await dropped(telemetry, 'span_export'), 0);
+  });
+
   it('a collector that never answers: calls return at once, the full queue drops and counts, shutdown still ends', async () => {
     receiver.reset();
     receiver.behaviour = 'stall';

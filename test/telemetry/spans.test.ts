@@ -265,6 +265,6 @@ describe('the SDK settings', () => {
     const start = callStart({ protocol: 'openai-chat', body: openAiStreamBody });
     play(telemetry.observer.startCall(start), start, upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['x'] }), { ttftMs: 1, stepMs: 1 });
     await telemetry.shutdown();
-    assert.deepEqual(spanExport.receiver.requests, [{ path: '/v1/traces', contentType: 'application/x-protobuf' }]);
+    assert.deepEqual(spanExport.receiver.requests, [{ path: '/v1/traces', contentType: 'application/x-protobuf', contentEncoding: '', status: 200 }]);
   });
 });

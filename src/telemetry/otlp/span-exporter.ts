@@ -1,7 +1,8 @@
 /**
  * Span export: the batch span processor's queue and schedule, with spans encoded for OTLP when they are
- * added (span-batch.ts), and OpenTelemetry JS's OTLP/HTTP transport (retries with backoff, Retry-After,
- * timeouts, compression, headers, partial-success warnings) to send each batch.
+ * added (span-batch.ts), and OpenTelemetry JS's OTLP/HTTP export delegate (retries with backoff,
+ * Retry-After, timeouts, compression, headers, partial-success warnings) to send each batch
+ * (span-transport.ts: over `fetch` on Bun, `node:http` elsewhere).
  *
  * Why not the SDK's BatchSpanProcessor and exporter: they take the SDK's span objects and encode 512 of
  * them at once when a batch leaves, which held the event loop for milliseconds; moved to a worker
@@ -18,12 +19,13 @@
  * holds `maxBatchBytes`, which also keeps single requests within what collectors accept.
  */
 import { ExportResultCode } from '@opentelemetry/core';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpTarget } from '../options.ts';
 import type { DropReport } from '../sdk.ts';
 import type { ResourceRecord, ScopeRecord, SpanRecord } from '../span-record.ts';
 import { spanBatchFactory, type SpanBatch, type SpanBatchFactory } from './span-batch.ts';
+import { createSpanExportDelegate } from './span-transport.ts';
 
 /** Bytes of encoded spans waiting or being exported at most: some 100 coding agents' calls at the 64 KiB capture cap. */
 export const maxQueuedSpanBytes = 32 * 1024 * 1024;
@@ -48,7 +50,7 @@ type EncodedRequest = { body: Uint8Array; spanCount: number };
 export class SpanExporter {
   private readonly options: SpanExporterOptions;
   private readonly newBatch: SpanBatchFactory;
-  private readonly transport: ReturnType<typeof createOtlpHttpExportDelegate<EncodedRequest, IExportTraceServiceResponse>>;
+  private readonly transport: IOtlpExportDelegate<EncodedRequest>;
   private open: SpanBatch | undefined;
   /** Full batches, oldest first, waiting for the export before them. */
   private readonly waiting: SpanBatch[] = [];
@@ -73,16 +75,7 @@ export class SpanExporter {
       serializeRequest: (request) => request.body,
       deserializeResponse: (data) => sdkSerializer.deserializeResponse(data),
     };
-    const { url, headers, timeoutMillis } = options.target;
-    this.transport = createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions({ url, headers, timeoutMillis }, 'TRACES', 'v1/traces', {
-        'Content-Type': json ? 'application/json' : 'application/x-protobuf',
-      }),
-      serializer,
-      json ? 'otlp_http_json_span_exporter' : 'otlp_http_span_exporter',
-      { name: 'span', countItems: (request) => request.spanCount },
-      undefined,
-    );
+    this.transport = createSpanExportDelegate(options.target, serializer, (request) => request.spanCount);
   }
 
   /** Whether `count` more spans fit now (the observer holds finished calls back while not). */

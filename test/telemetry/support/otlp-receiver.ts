@@ -2,11 +2,13 @@
  * A real OTLP/HTTP receiver on 127.0.0.1 (node:http, available on Bun, Deno and Node): accepts
  * `POST /v1/traces` and `POST /v1/metrics` as OTLP JSON (the exporters' `http/json` protocol) and keeps
  * what arrived, flattened into plain objects the tests can assert on. Protobuf requests are accepted and
- * recorded by content type only. It can also be told to fail (500) or to stall (never answer), to show
- * that a broken collector does not touch traffic.
+ * recorded by content type only; gzip-compressed bodies are unpacked. It can also be told to fail (500),
+ * to stall (never answer) or to be unavailable once (503, Retry-After), to show that a broken collector
+ * does not touch traffic.
  */
 import { serveOnLoopback, type LoopbackServer } from '../../support/loopback.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | undefined;
 export type Attributes = Record<string, AttributeValue>;
@@ -42,14 +44,17 @@ export const SPAN_KIND_SERVER = 2;
 export const SPAN_KIND_CLIENT = 3;
 export const STATUS_ERROR = 2;
 
-/** accept; fail with a 500; stall (never answer); slow (accept after 200 ms, like a collector under load). */
-export type ReceiverBehaviour = 'accept' | 'fail' | 'stall' | 'slow';
+/**
+ * accept; fail with a 500; stall (never answer); slow (accept after 200 ms, like a collector under load);
+ * unavailable-once (answer the next request 503 with Retry-After: 1, then accept).
+ */
+export type ReceiverBehaviour = 'accept' | 'fail' | 'stall' | 'slow' | 'unavailable-once';
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   /** Every metrics export, newest last (each holds cumulative values, unless the exporter was asked for delta). */
   readonly metricExports: ReceivedMetric[][] = [];
-  readonly requests: Array<{ path: string; contentType: string }> = [];
+  readonly requests: Array<{ path: string; contentType: string; contentEncoding: string; status: number }> = [];
   behaviour: ReceiverBehaviour = 'accept';
   private server!: LoopbackServer;
 
@@ -102,15 +107,25 @@ export class OtlpReceiver {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const path = (request.url ?? '').split('?')[0];
     const contentType = String(request.headers['content-type'] ?? '');
-    this.requests.push({ path, contentType });
+    const contentEncoding = String(request.headers['content-encoding'] ?? '');
+    const received = { path, contentType, contentEncoding, status: 200 };
+    this.requests.push(received);
     if (this.behaviour === 'stall') return; // never answers; the exporter must time out on its own
     if (this.behaviour === 'slow') await new Promise((resolve) => setTimeout(resolve, 200));
     if (this.behaviour === 'fail') {
+      received.status = 500;
       response.writeHead(500, { 'content-type': 'application/json' }).end('{}');
       return;
     }
+    if (this.behaviour === 'unavailable-once') {
+      this.behaviour = 'accept';
+      received.status = 503;
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{}');
+      return;
+    }
     if (contentType.includes('json')) {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const bytes = Buffer.concat(chunks);
+      const body = JSON.parse((contentEncoding === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8'));
       if (path === '/v1/traces') this.spans.push(...flattenSpans(body));
       if (path === '/v1/metrics') this.metricExports.push(flattenMetrics(body));
     }
