@@ -157,7 +157,6 @@ function exporterWanted(value: string | undefined): boolean {
   return !(value ?? '').split(',').some((name) => name.trim().toLowerCase() === 'none');
 }
 
-/** Signal-specific variables win over the general ones; a general endpoint gets the signal's path appended. */
 function metricTemporalityFrom(value: string | undefined): MetricTemporalityPreference {
   const preference = (nonEmpty(value) ?? 'cumulative').toLowerCase();
   if ((metricTemporalityPreferences as readonly string[]).includes(preference)) return preference as MetricTemporalityPreference;
@@ -166,16 +165,15 @@ function metricTemporalityFrom(value: string | undefined): MetricTemporalityPref
   );
 }
 
+/** Signal-specific variables win over the general ones; a general endpoint gets the signal's path appended. */
 function otlpTarget(signal: 'TRACES' | 'METRICS', path: string, environment: Environment): OtlpTarget | undefined {
+  /** OTEL_EXPORTER_OTLP_{signal}_{name}, or else OTEL_EXPORTER_OTLP_{name}. */
+  const variable = (name: string) => nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_${name}`]) ?? nonEmpty(environment[`OTEL_EXPORTER_OTLP_${name}`]);
   const specific = nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]);
   const general = nonEmpty(environment.OTEL_EXPORTER_OTLP_ENDPOINT);
   if (specific === undefined && general === undefined) return undefined;
   const url = specific ?? `${general!.replace(/\/+$/, '')}/${path}`;
-  const protocol = (
-    nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`]) ??
-    nonEmpty(environment.OTEL_EXPORTER_OTLP_PROTOCOL) ??
-    'http/protobuf'
-  ).toLowerCase();
+  const protocol = (variable('PROTOCOL') ?? 'http/protobuf').toLowerCase();
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
     throw new TelemetryConfigError(
       `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: lessllm exports OTLP over HTTP (http/protobuf or http/json, usually port 4318)`,
@@ -192,16 +190,13 @@ function otlpTarget(signal: 'TRACES' | 'METRICS', path: string, environment: Env
       positiveNumber(environment[`OTEL_EXPORTER_OTLP_${signal}_TIMEOUT`]) ??
       positiveNumber(environment.OTEL_EXPORTER_OTLP_TIMEOUT) ??
       10_000,
-    compression: otlpCompression(signal, environment),
-    certificateFiles: ['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].some(
-      (file) => nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_${file}`]) !== undefined || nonEmpty(environment[`OTEL_EXPORTER_OTLP_${file}`]) !== undefined,
-    ),
+    compression: otlpCompression(variable('COMPRESSION')),
+    certificateFiles: ['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].some((file) => variable(file) !== undefined),
   };
 }
 
-function otlpCompression(signal: 'TRACES' | 'METRICS', environment: Environment): 'none' | 'gzip' {
-  const value = nonEmpty(environment[`OTEL_EXPORTER_OTLP_${signal}_COMPRESSION`]) ?? nonEmpty(environment.OTEL_EXPORTER_OTLP_COMPRESSION) ?? 'none';
-  const compression = value.trim().toLowerCase();
+function otlpCompression(value: string | undefined): 'none' | 'gzip' {
+  const compression = (value ?? 'none').toLowerCase();
   if (compression === 'none' || compression === 'gzip') return compression;
   throw new TelemetryConfigError(`OTEL_EXPORTER_OTLP_COMPRESSION=${value} is not supported: none or gzip`);
 }
