@@ -21,8 +21,9 @@ import {
   type ResourceMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { CallHistograms, histogramCardinalityLimit } from './call-histograms.ts';
+import { CallHistograms } from './call-histograms.ts';
 import type { CallSummary } from './call-summary.ts';
+import { cardinalityLimit } from './metrics.ts';
 import { histogramDefinitions } from './semconv.ts';
 
 /** A reader that collects when told to, in one temporality. */
@@ -177,7 +178,7 @@ describe('the per-call histograms collect what the SDK’s instruments collected
 
   it('counts attribute sets beyond the cardinality limit together, under otel.metric.overflow', async () => {
     // Without usage: the SDK limits each instrument on its own, and token usage has two sets per call.
-    const manyModels = Array.from({ length: histogramCardinalityLimit + 150 }, (_, index) => ({ model: `model-${index}`, ttftMs: index }));
+    const manyModels = Array.from({ length: cardinalityLimit + 150 }, (_, index) => ({ model: `model-${index}`, ttftMs: index }));
     for (const temporality of [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA]) {
       await assertSameCollections(temporality, [manyModels, manyModels.slice(0, 10)]);
     }

@@ -27,23 +27,17 @@ import {
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import type { CallSummary } from './call-summary.ts';
+import { callStartAttributes, cardinalityLimit, overflowAttributes } from './metrics.ts';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
-  GEN_AI_OPERATION_CHAT,
   GEN_AI_TOKEN_TYPE_INPUT,
   GEN_AI_TOKEN_TYPE_OUTPUT,
   histogramDefinitions,
   type HistogramDefinition,
 } from './semconv.ts';
 
-/** Attribute sets kept at most, as the SDK's default cardinality limit; one of them is the overflow set. */
-export const histogramCardinalityLimit = 2000;
-const overflowAttributes: Attributes = { 'otel.metric.overflow': true };
 
 /** The histograms a series holds, in the order they are exported; token usage has one per token type. */
 const slots = ['duration', 'inputTokens', 'outputTokens', 'timeToFirstToken', 'timePerOutputToken', 'cost', 'tokensPerSecond', 'overhead'] as const;
@@ -160,7 +154,7 @@ class SeriesTable {
   seriesOf(key: string, summary: CallSummary): Series {
     let series = this.series.get(key);
     if (series !== undefined) return series;
-    if (this.series.size < histogramCardinalityLimit - 1) {
+    if (this.series.size < cardinalityLimit - 1) {
       series = new Series(key, callAttributes(summary), false);
       this.series.set(key, series);
       return series;
@@ -267,11 +261,7 @@ export class CallHistograms {
 
 /** The attributes the conventions allow on these metrics: never an id, a key or a user (a series per request). */
 function callAttributes(summary: CallSummary): Attributes {
-  const attributes: Attributes = {
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT,
-    [ATTR_GEN_AI_PROVIDER_NAME]: summary.start.providerType,
-    [ATTR_GEN_AI_REQUEST_MODEL]: summary.start.upstreamModel,
-  };
+  const attributes = callStartAttributes(summary.start);
   if (summary.responseModel !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = summary.responseModel;
   if (summary.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = summary.errorType;
   return attributes;

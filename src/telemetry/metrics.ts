@@ -82,8 +82,8 @@ export function createCallMetrics(meter: Meter, histograms: CallHistograms): Cal
 }
 
 /** Most distinct attribute sets a metric keeps, as OpenTelemetry's SDK does; more are counted together. */
-const cardinalityLimit = 2000;
-const overflowAttributes: Attributes = { 'otel.metric.overflow': true };
+export const cardinalityLimit = 2000;
+export const overflowAttributes: Attributes = { 'otel.metric.overflow': true };
 
 /**
  * The streams in flight by provider and model, read when metrics are collected. Counted here rather than
@@ -96,7 +96,7 @@ class StreamCounts {
 
   add(start: CallStart, change: number): void {
     const key = `${start.providerType}\n${start.upstreamModel}`;
-    const entry = this.counts.get(key) ?? (this.counts.size < cardinalityLimit - 1 ? this.entry(key, streamAttributes(start)) : this.entry('', overflowAttributes));
+    const entry = this.counts.get(key) ?? (this.counts.size < cardinalityLimit - 1 ? this.entry(key, callStartAttributes(start)) : this.entry('', overflowAttributes));
     entry.count += change;
   }
 
@@ -111,7 +111,8 @@ class StreamCounts {
   }
 }
 
-function streamAttributes(start: CallStart): Attributes {
+/** The attributes every call metric has: the operation, and the provider and model the call went to. */
+export function callStartAttributes(start: CallStart): Attributes {
   return {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT,
     [ATTR_GEN_AI_PROVIDER_NAME]: start.providerType,
