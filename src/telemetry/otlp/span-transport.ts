@@ -18,10 +18,10 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer';
 import { currentRuntime } from '../../runtime/current-runtime.ts';
 import type { OtlpTarget } from '../options.ts';
 
-export type SpanTransportKind = 'fetch' | 'node:http';
+type SpanTransportKind = 'fetch' | 'node:http';
 
 /** The transport span batches to `target` leave by on this runtime. */
-export function spanTransportKind(target: OtlpTarget): SpanTransportKind {
+function spanTransportKind(target: OtlpTarget): SpanTransportKind {
   const fetchWillDo = target.compression === 'none' && !target.certificateFiles;
   return currentRuntime() === 'bun' && fetchWillDo ? 'fetch' : 'node:http';
 }
