@@ -245,6 +245,7 @@ describe('OTLP metrics push', () => {
     );
     assert.ok(metrics.has('lessllm.streams.active'));
   });
+
   it('sends deltas when OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta, while /metrics stays cumulative', async () => {
     const telemetry = await createTelemetry(
       telemetryOptionsFromConfig({}, {
