@@ -144,6 +144,10 @@ export type LessllmVariant = {
   telemetry: boolean;
   /** Where spans and metrics are exported over OTLP/HTTP (protobuf), with telemetry on; none: nowhere. */
   otlpSink?: ChildHandle;
+  /** With telemetry on: whether calls are written to the SQLite log table (yes unless said). */
+  logTable?: boolean;
+  /** With telemetry on: whether bodies and conversations are captured (yes unless said). */
+  captureContent?: boolean;
   extraEnv?: Record<string, string>;
   label?: string;
   /** The runtime lessllm runs on; Bun unless said. */
@@ -167,10 +171,10 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
       { match: 'claude-*', provider: 'bench-anthropic' },
     ],
   };
-  if (variant.telemetry) {
-    config.telemetry = { capture_content: true };
-    config.log = { database: `sqlite:${databasePath}` };
-  }
+  const logTable = variant.telemetry && (variant.logTable ?? true);
+  const captureContent = variant.captureContent ?? true;
+  if (variant.telemetry) config.telemetry = { capture_content: captureContent };
+  if (logTable) config.log = { database: `sqlite:${databasePath}` };
   const configPath = join(paths.temporaryDirectory, `${variant.id}.yaml`);
   writeFileSync(configPath, stringify(config));
   const environment: Record<string, string> = variant.telemetry ? {} : { OTEL_SDK_DISABLED: 'true' };
@@ -188,7 +192,8 @@ export async function startLessllm(paths: Paths, upstream: ChildHandle, variant:
   });
   const notes = variant.telemetry
     ? [
-        `telemetry: ${variant.otlpSink ? 'spans and metrics exported over OTLP/HTTP protobuf to a local sink' : 'no OTLP endpoint'}, /metrics on, capture_content on, log table on SQLite (temp dir)`,
+        `telemetry: ${variant.otlpSink ? 'spans and metrics exported over OTLP/HTTP protobuf to a local sink' : 'no OTLP endpoint'}, /metrics on, ` +
+          `capture_content ${captureContent ? 'on' : 'off'}, ${logTable ? 'log table on SQLite (temp dir)' : 'no log table'}`,
       ]
     : ['telemetry off: OTEL_SDK_DISABLED=true, no log table'];
   for (const [name, value] of Object.entries(variant.extraEnv ?? {})) notes.push(`started with ${name}=${value}`);

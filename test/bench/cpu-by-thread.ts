@@ -4,17 +4,20 @@
  * telemetry off, side by side in one run: what each part of telemetry costs, and on which thread (the
  * event loop, which every request waits for, or the runtime's and lessllm's other threads).
  *
- *   bun test/bench/cpu-by-thread.ts [--scenario json] [--rounds 3] [--seconds 5] [--runtime bun|node|deno]
+ *   bun test/bench/cpu-by-thread.ts [--scenario json] [--rounds 3] [--seconds 5] [--runtime bun|node|deno] [--parts]
  *
  * Three gateways from this tree (the modes of ab.ts: `on` exports spans and metrics to a local OTLP sink
  * and writes the SQLite log table, `no-otlp` the same without an endpoint, `off` neither) take wrk load in
- * turn, the order rotating every round; CPU is read per thread from /proc before the load and after a
+ * turn, the order rotating every round; `--parts` adds three that each leave out part of `on`: the
+ * captured bodies, the log table, and everything but the metrics (no OTLP endpoint, no log table, no
+ * capture), so that each part's cost is its row's distance from `on`. CPU is read per thread from /proc before the load and after a
  * settling pause (work a call leaves for later counts as its own). Threads are grouped by name (Bun: "HTTP
  * Client", "Worker", "HeapHelper"…; Node: "V8Worker", "libuv-worker"…); the process's own id is its event
  * loop. On Bun the table adds the garbage collections the runtime logged (BUN_JSC_logGC) per 1,000
  * requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     runtime: { type: 'string' },
+    parts: { type: 'boolean' },
   },
 });
 const scenario = throughputScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
@@ -41,8 +45,20 @@ if (!['bun', 'node', 'deno'].includes(runtime)) throw new Error(`--runtime ${run
 const settleMs = 1200;
 const eventLoop = 'event loop';
 
-type Mode = 'on' | 'no-otlp' | 'off';
-const modes: readonly Mode[] = ['on', 'no-otlp', 'off'];
+type Mode = { name: string; telemetry: boolean; otlp: boolean; logTable: boolean; captureContent: boolean };
+const on: Mode = { name: 'on', telemetry: true, otlp: true, logTable: true, captureContent: true };
+const modes: readonly Mode[] = [
+  on,
+  ...(values.parts
+    ? [
+        { ...on, name: 'on, no capture', captureContent: false },
+        { ...on, name: 'on, no log table', logTable: false },
+        { ...on, name: 'metrics only', otlp: false, logTable: false, captureContent: false },
+      ]
+    : []),
+  { ...on, name: 'no-otlp', otlp: false },
+  { name: 'off', telemetry: false, otlp: false, logTable: false, captureContent: false },
+];
 
 type ThreadCpu = { name: string; milliseconds: number };
 
@@ -102,10 +118,14 @@ try {
   const otlpSink = await startOtlpSink(paths);
   const gateways = new Map<Mode, { contender: Contender; log: { text: string } }>();
   for (const mode of modes) {
-    const contender = await startLessllm(paths, upstream, {
-      id: mode === 'on' ? 'lessllm' : mode === 'no-otlp' ? 'lessllm-local' : 'lessllm-off',
-      telemetry: mode !== 'off',
-      otlpSink: mode === 'on' ? otlpSink : undefined,
+    // A directory of its own for each gateway: its config and log table are named by the id.
+    const contender = await startLessllm({ ...paths, temporaryDirectory: mkdtempSync(join(temporaryDirectory, 'mode-')) }, upstream, {
+      id: 'lessllm',
+      label: mode.name,
+      telemetry: mode.telemetry,
+      otlpSink: mode.otlp ? otlpSink : undefined,
+      logTable: mode.logTable,
+      captureContent: mode.captureContent,
       runtime,
       extraEnv: runtime === 'bun' ? { BUN_JSC_logGC: '1' } : undefined,
     });
@@ -145,7 +165,7 @@ try {
         collectionsPerThousand: (collections.count * 1000) / result.requests,
         pauseMicros: (collections.pauseMs * 1000) / result.requests,
       });
-      if (result.errors > 0) process.stderr.write(`${mode}: ${result.errors} errors\n`);
+      if (result.errors > 0) process.stderr.write(`${mode.name}: ${result.errors} errors\n`);
     }
   }
 
@@ -161,7 +181,7 @@ try {
     const cells = [medianOf(mode, (run) => run.total), ...shown.map((name) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0))].map((value) => value.toFixed(1));
     if (runtime === 'bun') cells.push(medianOf(mode, (run) => run.collectionsPerThousand).toFixed(2), medianOf(mode, (run) => run.pauseMicros).toFixed(1));
     cells.push(medianOf(mode, (run) => run.requestsPerSecond).toFixed(0));
-    console.log(`| ${mode} | ${cells.join(' | ')} |`);
+    console.log(`| ${mode.name} | ${cells.join(' | ')} |`);
   }
 } finally {
   await stopAll();
