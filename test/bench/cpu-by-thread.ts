@@ -10,11 +10,11 @@
  * and writes the SQLite log table, `no-otlp` the same without an endpoint, `off` neither) take wrk load in
  * turn, the order rotating every round; `--parts` adds three that each leave out part of `on`: the
  * captured bodies, the log table, and everything but the metrics (no OTLP endpoint, no log table, no
- * capture), so that each part's cost is its row's distance from `on`. CPU is read per thread from /proc before the load and after a
- * settling pause (work a call leaves for later counts as its own). Threads are grouped by name (Bun: "HTTP
- * Client", "Worker", "HeapHelper"…; Node: "V8Worker", "libuv-worker"…); the process's own id is its event
- * loop. On Bun the table adds the garbage collections the runtime logged (BUN_JSC_logGC) per 1,000
- * requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
+ * capture), so that each part's cost is its row's distance from `on`. CPU is read per thread from /proc
+ * before the load and after a settling pause (work a call leaves for later counts as its own). Threads are
+ * grouped by name (Bun: "HTTP Client", "Worker", "HeapHelper"…; Node: "V8Worker", "libuv-worker"…); the
+ * process's own id is its event loop. On Bun the table adds the garbage collections the runtime logged
+ * (BUN_JSC_logGC) per 1,000 requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
