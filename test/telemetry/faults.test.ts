@@ -61,6 +61,17 @@ describe('telemetry under faults', () => {
     await receiver.stop();
   });
 
+  /** Spans alone, as JSON, to the receiver behaving as told: `calls` calls recorded and flushed. */
+  async function spansExportedTo(behaviour: OtlpReceiver['behaviour'], calls: number): Promise<Telemetry> {
+    receiver.reset();
+    receiver.behaviour = behaviour;
+    const { telemetry } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
+    runCalls(telemetry, calls);
+    await settle();
+    await telemetry.forceFlush();
+    return telemetry;
+  }
+
   it('an unreachable collector: calls go on, failed exports are counted', async () => {
     const deadPort = await freePort();
     const { telemetry, warnings } = await telemetryWith({
@@ -80,24 +91,14 @@ describe('telemetry under faults', () => {
   });
 
   it('a collector that answers 500: counted the same way', async () => {
-    receiver.reset();
-    receiver.behaviour = 'fail';
-    const { telemetry } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
-    runCalls(telemetry, 10);
-    await settle();
-    await telemetry.forceFlush();
+    const telemetry = await spansExportedTo('fail', 10);
     assert.equal(await dropped(telemetry, 'span_export'), 20);
     assert.ok(receiver.requests.length >= 1, 'the collector was tried');
     await telemetry.shutdown();
   });
 
   it('a collector that is unavailable once (503, Retry-After): the batch is sent again and arrives, nothing dropped', async () => {
-    receiver.reset();
-    receiver.behaviour = 'unavailable-once';
-    const { telemetry } = await telemetryWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none' });
-    runCalls(telemetry, 5);
-    await settle();
-    await telemetry.forceFlush();
+    const telemetry = await spansExportedTo('unavailable-once', 5);
     assert.deepEqual(receiver.requests.map((request) => request.status), [503, 200], 'refused once, then sent again');
     assert.equal(receiver.spans.length, 10);
     assert.equal(await dropped(telemetry, 'span_export'), 0);
