@@ -38,7 +38,6 @@ import {
   type HistogramDefinition,
 } from './semconv.ts';
 
-
 /** The histograms a series holds, in the order they are exported; token usage has one per token type. */
 const slots = ['duration', 'inputTokens', 'outputTokens', 'timeToFirstToken', 'timePerOutputToken', 'cost', 'tokensPerSecond', 'overhead'] as const;
 type Slot = (typeof slots)[number];
