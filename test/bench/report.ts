@@ -72,11 +72,10 @@ function failureNotes<Run>(byContender: Partial<Record<ContenderId, Measured<Run
     .map(([id, measured]) => `${labelOf(results, id as ContenderId)}: ${measured!.failure}`);
 }
 
-/** The contenders of the per-scenario tables: everyone but the open-streams-only variants. */
-/** The rows of a table: a reference measured in some throughput scenarios only appears where it was measured. */
+/** The rows of a table: everyone but the open-streams-only variants, and a reference only where it was measured. */
 function tableContenders(results: BenchResults, measuredIn?: Partial<Record<ContenderId, unknown>>) {
   return results.contenders.filter(
-    (contender) => contender.openStreamsOnly !== true && (contender.throughputOnly !== true || measuredIn?.[contender.id] !== undefined),
+    (contender) => contender.openStreamsOnly !== true && (contender.reference !== true || measuredIn?.[contender.id] !== undefined),
   );
 }
 
@@ -172,7 +171,7 @@ function overheadTable(results: BenchResults): string {
 function pacedTable(results: BenchResults, scenarioId: ScenarioId, title: string): string {
   const byContender = results.paced[scenarioId]!;
   const direct = byContender.direct?.median;
-  const rows = tableContenders(results).map((contender) => {
+  const rows = tableContenders(results, byContender).map((contender) => {
     const measured = byContender[contender.id];
     const run = measured?.median;
     if (run === undefined) return [contender.label, measured?.failure ? 'FAILED' : 'not run', dash, dash, dash, dash, dash, dash, dash];

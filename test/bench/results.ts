@@ -25,8 +25,8 @@ export type ContenderInfo = {
   peakRssMb: number;
   /** Started for the open-streams test alone (a variant), so absent from the other tables. */
   openStreamsOnly?: boolean;
-  /** Measured in some throughput scenarios alone (a reference), so absent from the latency tables. */
-  throughputOnly?: boolean;
+  /** A reference measured in some phases alone (full mode): its rows appear only in the tables of those. */
+  reference?: boolean;
 };
 
 export type OverheadComparison = {

@@ -39,11 +39,11 @@ import { runBounded, wrkAvailable } from './wrk.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const allContenders: ContenderId[] = ['direct', 'floor', 'floor-js', 'lessllm', 'lessllm-local', 'lessllm-off', 'portkey'];
-/** Measured in the throughput scenarios of the full mode only: a reference, not a contender. */
+/** Measured in the throughput scenarios and the paced streams of the full mode only: a reference, not a contender. */
 const javaScriptFloor: ContenderId = 'floor-js';
 /** lessllm with all telemetry but an OTLP endpoint: a reference in the throughput scenarios of the full mode. */
 const localTelemetryReference: ContenderId = 'lessllm-local';
-const throughputReferences = new Set<ContenderId>([javaScriptFloor, localTelemetryReference]);
+const references = new Set<ContenderId>([javaScriptFloor, localTelemetryReference]);
 const launchedAt = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - launchedAt) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
@@ -68,7 +68,7 @@ function makePlan(argv: string[]): Plan {
       contenders: quick
         ? !['json', 'stream20', 'agent-stream20'].includes(scenario.id)
           ? withoutOff
-          : everyone.filter((id) => !throughputReferences.has(id))
+          : everyone.filter((id) => !references.has(id))
         : everyone,
     })),
     openLoop: { rate: 1000, seconds: quick ? 1 : 6 },
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
             unavailable: undefined,
             probeFailures: {},
             peakRssMb: Number.NaN,
-            throughputOnly: throughputReferences.has(id),
+            reference: references.has(id),
           });
         } else {
           const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
@@ -145,10 +145,13 @@ async function main(): Promise<void> {
     // processes carry those runs' heaps and backlogs, and latency at a moderate rate or the memory of
     // open streams measured the leftovers as much as the gateway.
     log(`bench: open loop at ${plan.openLoop.rate} req/s`);
-    const latencyContenders = contenders.filter((contender) => !throughputReferences.has(contender.id));
+    const latencyContenders = contenders.filter((contender) => !references.has(contender.id));
     const { openLoop, overhead } = await openLoopPhase(latencyContenders, plan, probeFailures, log);
     log('bench: paced streams (TTFT, per-chunk delay)');
-    const paced = await pacedPhase(latencyContenders, plan, probeFailures, log);
+    // The JavaScript floor too: what passing each chunk through a JavaScript stream adds to its delay,
+    // before any gateway work, is the least a gateway that reads the stream can add.
+    const pacedContenders = contenders.filter((contender) => contender.id !== localTelemetryReference);
+    const paced = await pacedPhase(pacedContenders, plan, probeFailures, log);
     log(`bench: ${plan.openStreams.streams} open streams`);
     const startUncapped = async () => {
       const contender = await startLessllm(paths, upstream, {
