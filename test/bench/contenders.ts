@@ -102,7 +102,7 @@ export function directContender(upstream: ChildHandle): Contender {
 }
 
 /** The floor; with `readsBodies`, the floor that reads the bodies in JavaScript as any gateway must (floor-proxy.ts). */
-export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodies = false): Promise<Contender> {
+export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodies = false, extraEnv: Record<string, string> = {}): Promise<Contender> {
   const id = readsBodies ? 'floor-js' : 'floor';
   const process = await startChild({
     name: id,
@@ -110,7 +110,7 @@ export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodie
     args: ['test/bench/floor-proxy.ts'],
     cwd: paths.root,
     // Bun's fetch holds at most 256 requests in flight unless told otherwise; the floor must not be the bottleneck.
-    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment, ...(readsBodies ? { BENCH_FLOOR_READS_BODIES: '1' } : {}) }),
+    env: childEnvironment({ BENCH_UPSTREAM_URL: upstream.url, ...uncappedFetchEnvironment, ...(readsBodies ? { BENCH_FLOOR_READS_BODIES: '1' } : {}), ...extraEnv }),
     readyPrefix: 'floor listening on ',
     timeoutMs: startTimeoutMs,
   });

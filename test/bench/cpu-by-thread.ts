@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
+import { collectionsIn, gcLogEnvironment } from './gc-log.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
@@ -97,17 +98,6 @@ function cpuBetween(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu
   return byName;
 }
 
-/** Collections in Bun's GC log (one line per collection with BUN_JSC_logGC=1), and their pauses in ms. */
-function collectionsIn(log: string): { count: number; pauseMs: number } {
-  let count = 0;
-  let pauseMs = 0;
-  for (const match of log.matchAll(/=> \w+Collection\b.*? p=([\d.]+) ?ms/g)) {
-    count++;
-    pauseMs += Number(match[1]);
-  }
-  return { count, pauseMs };
-}
-
 const paths = benchPaths('lessllm-threads-');
 const { temporaryDirectory } = paths;
 
@@ -127,7 +117,7 @@ try {
       logTable: mode.logTable,
       captureContent: mode.captureContent,
       runtime,
-      extraEnv: runtime === 'bun' ? { BUN_JSC_logGC: '1' } : undefined,
+      extraEnv: runtime === 'bun' ? gcLogEnvironment : undefined,
     });
     // The GC log is long: read all of it here rather than from the handle's bounded copy.
     const log = { text: '' };

@@ -148,6 +148,22 @@ export function cpuTimeMs(pid: number, thread?: number): number {
 }
 
 /**
+ * What the event loop (the main thread) has been through so far, Linux only (NaN elsewhere): its time on a
+ * core and its time runnable but waiting for one (/proc/<pid>/task/<pid>/schedstat, in ns), and how often
+ * the kernel took the core from it while it still had work (nonvoluntary_ctxt_switches).
+ */
+export function eventLoopScheduling(pid: number): { runMs: number; waitMs: number; preemptions: number } {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const preemptions = Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1]);
+    return { runMs: runNs / 1e6, waitMs: waitNs / 1e6, preemptions };
+  } catch {
+    return { runMs: Number.NaN, waitMs: Number.NaN, preemptions: Number.NaN };
+  }
+}
+
+/**
  * Waits until a process has gone quiet (under 5 % of a core for 200 ms), at most `maxMs`: a gateway
  * still works after its load stops (telemetry it deferred, its threads' exports), and that work must
  * count as its own and not slow whichever contender runs next.
