@@ -116,7 +116,7 @@ export async function startFloor(paths: Paths, upstream: ChildHandle, readsBodie
   });
   const notes = [nativeNote, 'bare Bun.serve + fetch forwarder, BUN_CONFIG_MAX_HTTP_REQUESTS=65535'];
   if (readsBodies) {
-    notes.push('the floor, but the request is read and parsed for its model, a JSON answer read and parsed for its usage, and a stream passed chunk by chunk through a JavaScript ReadableStream (unparsed); throughput scenarios of the full mode only');
+    notes.push('the floor, but the request is read and parsed for its model, a JSON answer read and parsed for its usage, and a stream passed chunk by chunk through a JavaScript ReadableStream (unparsed); throughput scenarios and paced streams of the full mode only');
   }
   return { id, label: readsBodies ? 'floor, bodies via JS' : 'floor', process, call: (scenario) => nativeCall(process.url, scenario), notes };
 }
