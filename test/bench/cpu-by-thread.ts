@@ -20,7 +20,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
-import { collectionsIn, gcLogEnvironment } from './gc-log.ts';
+import { collectionsIn, gcLogEnvironment, gcLogOf } from './gc-log.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
 import { throughputScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
@@ -119,10 +119,7 @@ try {
       runtime,
       extraEnv: runtime === 'bun' ? gcLogEnvironment : undefined,
     });
-    // The GC log is long: read all of it here rather than from the handle's bounded copy.
-    const log = { text: '' };
-    contender.process!.child.stderr?.on('data', (piece: Buffer) => (log.text += piece.toString('utf8')));
-    gateways.set(mode, { contender, log });
+    gateways.set(mode, { contender, log: gcLogOf(contender.process) });
   }
 
   const results = new Map<Mode, Round[]>(modes.map((mode) => [mode, []]));

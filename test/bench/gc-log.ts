@@ -3,6 +3,7 @@
  * collection to stderr, ending in its pause (`p=1.35ms`). Read from a gateway's stderr by the tools that
  * count collections beside their load (cpu-by-thread.ts, latency-tails.ts).
  */
+import type { ChildHandle } from './processes.ts';
 
 export const gcLogEnvironment = { BUN_JSC_logGC: '1' };
 
@@ -11,4 +12,14 @@ export function collectionsIn(log: string): { count: number; pauseMs: number; pa
   const pausesMs: number[] = [];
   for (const match of log.matchAll(/=> \w+Collection\b.*? p=([\d.]+) ?ms/g)) pausesMs.push(Number(match[1]));
   return { count: pausesMs.length, pauseMs: pausesMs.reduce((sum, pause) => sum + pause, 0), pausesMs };
+}
+
+/**
+ * Everything the gateway writes to stderr from now on (its GC log, a line per collection), read here
+ * rather than from the handle's bounded copy; empty `text` to start a new stretch.
+ */
+export function gcLogOf(gateway: ChildHandle | undefined): { text: string } {
+  const log = { text: '' };
+  gateway?.child.stderr?.on('data', (piece: Buffer) => (log.text += piece.toString('utf8')));
+  return log;
 }

@@ -17,7 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchPaths, directContender, startFloor, startLessllm, startOtlpSink, startUpstream, type Contender } from './contenders.ts';
-import { collectionsIn, gcLogEnvironment } from './gc-log.ts';
+import { collectionsIn, gcLogEnvironment, gcLogOf } from './gc-log.ts';
 import { runOpenLoop } from './open-loop.ts';
 import { eventLoopScheduling, stopAll } from './processes.ts';
 import { openLoopScenario, pacedScenarios } from './scenarios.ts';
@@ -38,6 +38,7 @@ const openLoopRate = 1000;
 type Percentiles = { p50Ms: number; p99Ms: number; ttftP99Ms?: number };
 /** What the contender's event loop went through during one measurement; NaN for direct (no process). */
 type Stretch = { collections: number; pauseMs: number; medianPauseMs: number; runMs: number; waitMs: number; preemptions: number };
+type Run = { percentiles: Percentiles; stretch: Stretch };
 type Measurement = { name: string; measure(contender: Contender): Promise<Percentiles>; columns: string[] };
 
 const measurements: Measurement[] = [
@@ -76,15 +77,9 @@ try {
     await startLessllm(paths, upstream, { id: 'lessllm-off', telemetry: false, extraEnv: gcLogEnvironment }),
     await startLessllm(paths, upstream, { id: 'lessllm', telemetry: true, otlpSink, extraEnv: gcLogEnvironment }),
   ];
-  // The GC log grows by a line per collection: read it here, not from the handle's bounded copy.
-  const logs = new Map<Contender, { text: string }>();
-  for (const contender of contenders) {
-    const log = { text: '' };
-    contender.process?.child.stderr?.on('data', (piece: Buffer) => (log.text += piece.toString('utf8')));
-    logs.set(contender, log);
-  }
+  const logs = new Map(contenders.map((contender) => [contender, gcLogOf(contender.process)]));
 
-  const results = new Map<string, { percentiles: Percentiles; stretch: Stretch }[]>();
+  const results = new Map(measurements.map((measurement) => [measurement, new Map(contenders.map((contender) => [contender, [] as Run[]]))]));
   for (const measurement of measurements) for (const contender of contenders) await measurement.measure(contender); // the JIT warms up
   for (let round = 0; round < rounds; round++) {
     const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]);
@@ -108,8 +103,7 @@ try {
                 preemptions: after.preemptions - before.preemptions,
               }
             : { collections: Number.NaN, pauseMs: Number.NaN, medianPauseMs: Number.NaN, runMs: Number.NaN, waitMs: Number.NaN, preemptions: Number.NaN };
-        const key = `${measurement.name}\u0000${contender.label}`;
-        results.set(key, [...(results.get(key) ?? []), { percentiles, stretch }]);
+        results.get(measurement)!.get(contender)!.push({ percentiles, stretch });
       }
     }
   }
@@ -117,8 +111,7 @@ try {
   const format = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
   console.log(`Latency tails, medians of ${rounds} rounds of ${seconds} s; the event loop's figures are per round.\n`);
   for (const measurement of measurements) {
-    const runsOf = (contender: Contender) => results.get(`${measurement.name}\u0000${contender.label}`)!;
-    const medianOf = (contender: Contender, pick: (run: { percentiles: Percentiles; stretch: Stretch }) => number) => median(runsOf(contender).map(pick));
+    const medianOf = (contender: Contender, pick: (run: Run) => number) => median(results.get(measurement)!.get(contender)!.map(pick));
     const directP99 = medianOf(contenders[0], (run) => run.percentiles.p99Ms);
     const stretchColumns = ['GCs', 'GC pauses ms', 'median pause ms', 'event loop on a core ms', 'waiting for a core ms', 'preempted'];
     console.log(`${measurement.name}\n`);
