@@ -73,8 +73,14 @@ function fuzzRunner(setup: EndToEnd) {
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       return { request, status: response.status, contentType: response.headers.get('content-type') ?? '', text };
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'TimeoutError')) throw new Error(`${describeRequest(request)}\n→ no answer: ${String(error)}`);
-      throw new Error(`${describeRequest(request)}\n→ no answer within ${requestTimeoutMs} ms: the request hung (${String(error)})`);
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new Error(`${describeRequest(request)}\n→ no answer within ${requestTimeoutMs} ms: the request hung (${String(error)})`);
+      }
+      // The runtime refuses these headers with a 431 and closes the connection at once; a client still
+      // sending a large body then sees the connection reset instead of the 431 (README, "Bad input").
+      if (headersPastServerLimit(request)) return undefined;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`${describeRequest(request)}\n→ no answer: ${String(error)} (${cause?.code ?? cause?.message ?? 'no cause'})`);
     }
   }
 
@@ -232,11 +238,16 @@ describe('fuzzing a gateway with keys', () => {
 
 /**
  * Headers past the HTTP server's own limit (16 KiB on Node and Bun) are refused by the runtime before
- * any gateway code runs, with a bare 431: no body can be in the client's shape there.
+ * any gateway code runs, with a bare 431: no body can be in the client's shape there. Counted from half
+ * the limit, as the runtimes count the request line and fetch's own headers too.
  */
+function headersPastServerLimit(request: HostileRequest): boolean {
+  const headerBytes = Object.entries(request.headers).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+  return headerBytes > 8_192;
+}
+
 function refusedByHttpServer(outcome: Outcome): boolean {
-  const headerBytes = Object.entries(outcome.request.headers).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
-  return outcome.status === 431 && headerBytes > 8_192;
+  return outcome.status === 431 && headersPastServerLimit(outcome.request);
 }
 
 function judgeChat(api: Api, outcome: Outcome): void {
