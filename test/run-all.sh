@@ -41,6 +41,21 @@ if [ "$failed" -ne 0 ]; then
   for runner in node compiled; do
     sed -n '/✖ failing tests:/,$p' "$logs"/$runner.log 2>/dev/null | grep -E '^ *✖ ' | grep -v 'failing tests:' | sed "s/^ */$runner: /"
   done
+  # And why: the start of each failure's message, without stack frames, so that a flaky failure on CI
+  # can be understood (and replayed: the fuzzer prints its seed) from the tail alone.
+  echo "══ why they failed"
+  awk '/^\((pass|skip|todo)\) / || /^[^ ]+\.test\.[jt]s:$/ || /^bun test v/ {n=0; next}
+    /^\(fail\) / {print "bun: " $0; for (i = (n > 30 ? n - 30 : 0); i < n; i++) print "  " lines[i]; n=0; next}
+    /^ +at / || /^ *[0-9]+ \| / || /^ *\^$/ {next}
+    /./ {lines[n++] = substr($0, 1, 300)}' "$logs"/bun.log 2>/dev/null
+  sed -n '/^ ERRORS $/,/^ FAILURES $/p' "$logs"/deno.log 2>/dev/null | awk '/^ (ERRORS|FAILURES) $/ {next} /^[^ ].* => / {print "deno: " $0; n=0; next} /^ +at / || n >= 30 {next} /./ {print "  " substr($0, 1, 300); n++}'
+  for runner in node compiled; do
+    sed -n '/✖ failing tests:/,$p' "$logs"/$runner.log 2>/dev/null | awk -v runner=$runner '
+      /^✖ failing tests:/ {next}
+      /^✖ / {print runner ": " $0; keep=1; n=0; next}
+      /^test at / {keep=0; next}
+      keep && !/^ +at / && n < 30 {print substr($0, 1, 300); n++}'
+  done
 fi
 rm -rf "$logs"
 [ "$failed" -eq 0 ] || status=1
