@@ -99,8 +99,12 @@ function fuzzRunner(setup: EndToEnd) {
     }
   }
 
-  function fuzz(requests: fc.Arbitrary<HostileRequest>, runs: number, judge: (outcome: Outcome) => void) {
-    return fc.assert(
+  /**
+   * Fails with the one request at fault and why, then the seed that replays the run: not fast-check's own
+   * report, which prints all eight requests of the batch first and pushes the reason out of sight.
+   */
+  async function fuzz(requests: fc.Arbitrary<HostileRequest>, runs: number, judge: (outcome: Outcome) => void): Promise<void> {
+    const details = await fc.check(
       fc.asyncProperty(fc.array(requests, { minLength: concurrency, maxLength: concurrency }), (batch) => sendAll(batch, judge)),
       {
         numRuns: Math.max(1, Math.ceil(runs / concurrency)),
@@ -110,6 +114,9 @@ function fuzzRunner(setup: EndToEnd) {
         endOnFailure: true,
       },
     );
+    if (!details.failed) return;
+    const reason = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? 'no error: too many skipped or interrupted runs');
+    throw new Error(`${reason}\n(batch ${details.numRuns} of this run; LESSLLM_FUZZ_SEED=${details.seed} replays it)`);
   }
 
   return { sendAll, fuzz };
