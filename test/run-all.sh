@@ -32,17 +32,10 @@ fi
 count() { grep -hoE "$1" "$logs"/$2.log 2>/dev/null | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
 passed=$(( $(count '^ *[0-9]+ pass$' bun) + $(count 'passed \([0-9]+ steps\)' deno) + $(count '^ℹ pass [0-9]+' node) + $(count '^ℹ pass [0-9]+' compiled) ))
 failed=$(( $(grep -c 'error TS' "$logs"/typecheck.log) + $(count '^ *[0-9]+ fail$' bun) + $(count '[0-9]+ failed' deno) + $(count '^ℹ fail [0-9]+' node) + $(count '^ℹ fail [0-9]+' compiled) ))
-# CI shows only the tail of the output: name every failed test here, in each runner's words.
+# CI shows only the tail of the output: first why each test failed (the start of its message, without
+# stack frames, so that a flaky failure can be understood and replayed from the tail alone: the fuzzer
+# prints its seed), then every failed test's name, last, where long messages cannot push it out of sight.
 if [ "$failed" -ne 0 ]; then
-  echo "══ failed tests"
-  grep -h 'error TS' "$logs"/typecheck.log 2>/dev/null | sed 's/^/typecheck: /'
-  grep -hE '^\(fail\) ' "$logs"/bun.log 2>/dev/null | sed 's/^/bun: /'
-  sed -n '/FAILURES/,$p' "$logs"/deno.log 2>/dev/null | grep -E ' => ' | sed 's/^/deno: /'
-  for runner in node compiled; do
-    sed -n '/✖ failing tests:/,$p' "$logs"/$runner.log 2>/dev/null | grep -E '^ *✖ ' | grep -v 'failing tests:' | sed "s/^ */$runner: /"
-  done
-  # And why: the start of each failure's message, without stack frames, so that a flaky failure on CI
-  # can be understood (and replayed: the fuzzer prints its seed) from the tail alone.
   echo "══ why they failed"
   awk '/^\((pass|skip|todo)\) / || /^[^ ]+\.test\.[jt]s:$/ || /^bun test v/ {n=0; next}
     /^\(fail\) / {print "bun: " $0; for (i = (n > 30 ? n - 30 : 0); i < n; i++) print "  " lines[i]; n=0; next}
@@ -55,6 +48,13 @@ if [ "$failed" -ne 0 ]; then
       /^✖ / {print runner ": " $0; keep=1; n=0; next}
       /^test at / {keep=0; next}
       keep && !/^ +at / && n < 30 {print substr($0, 1, 300); n++}'
+  done
+  echo "══ failed tests"
+  grep -h 'error TS' "$logs"/typecheck.log 2>/dev/null | sed 's/^/typecheck: /'
+  grep -hE '^\(fail\) ' "$logs"/bun.log 2>/dev/null | sed 's/^/bun: /'
+  sed -n '/FAILURES/,$p' "$logs"/deno.log 2>/dev/null | grep -E ' => ' | sed 's/^/deno: /'
+  for runner in node compiled; do
+    sed -n '/✖ failing tests:/,$p' "$logs"/$runner.log 2>/dev/null | grep -E '^ *✖ ' | grep -v 'failing tests:' | sed "s/^ */$runner: /"
   done
 fi
 rm -rf "$logs"
