@@ -4,7 +4,7 @@
  * every call, on the hot path, and the real tokenizer belongs to telemetry, off it).
  */
 import type { CallTrace } from '../core/call-observer.ts';
-import type { StreamEvent } from '../core/stream-events.ts';
+import { assertNever, type StreamEvent } from '../core/stream-events.ts';
 
 const charactersPerToken = 4;
 
@@ -32,8 +32,15 @@ export class UsageMeter {
         if (event.usage.inputTokens !== undefined) this.reportedInput = Math.max(this.reportedInput ?? 0, event.usage.inputTokens);
         if (event.usage.outputTokens !== undefined) this.reportedOutput = Math.max(this.reportedOutput ?? 0, event.usage.outputTokens);
         return;
-      default:
+      case 'message-start':
+      case 'reasoning-signature':
+      case 'redacted-reasoning':
+      case 'tool-call-start':
+      case 'finish':
+      case 'error':
         return;
+      default:
+        assertNever(event);
     }
   }
 

@@ -9,6 +9,7 @@
  * building a multi-row INSERT through drizzle for every batch (and re-preparing it) cost twice the CPU.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { assertNever } from '../../core/stream-events.ts';
 import { desc, getTableColumns, getTableName, is, SQL, type Column } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
 import { encodingFor, WorkerThread } from '../../runtime/worker-thread.ts';
@@ -106,6 +107,8 @@ async function openReader(path: string): Promise<SqliteReader> {
       case 'all':
       case 'values':
         return { rows: statement.all(...params) as unknown as unknown[][] };
+      default:
+        return assertNever(method);
     }
   });
   return {
