@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load-config.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { CallAdmission } from './gateway/admission.ts';
-import { BurstCollection } from './gateway/burst-collection.ts';
+import { CollectionPacing } from './gateway/collection-pacing.ts';
 import { CallRegistry } from './gateway/call-registry.ts';
 import { currentRuntime } from './runtime/current-runtime.ts';
-import { loadFullCollection } from './runtime/full-collection.ts';
+import { loadCollections } from './runtime/collections.ts';
 import { serve } from './runtime/serve.ts';
 import { KeyConfigError } from './security/gateway-keys.ts';
 import { createTelemetry, TelemetryConfigError, telemetryOptionsFromConfig, type TelemetryOptions } from './telemetry/index.ts';
@@ -93,9 +93,9 @@ async function runServer(options: { config?: string; host?: string; port?: strin
   }
 
   const telemetry = await createTelemetry(telemetryOptions);
-  const collect = await loadFullCollection();
-  const burstCollection = collect ? new BurstCollection({ collect }) : undefined;
-  const registry = new CallRegistry(burstCollection ? (count) => burstCollection.inFlight(count) : undefined);
+  const collections = await loadCollections();
+  const collectionPacing = collections ? new CollectionPacing({ collections }) : undefined;
+  const registry = new CallRegistry(collectionPacing ? (count) => collectionPacing.inFlight(count) : undefined);
   const server = await serve({ config, observer: telemetry.observer, metrics: () => telemetry.metricsHandler(), admission, registry }, host, port);
   process.stdout.write(`lessllm listening on ${server.url}\n`);
   const routes = config.routes.map((route) => `${route.match} → ${route.targets.map((target) => target.provider).join(' | ')}`).join(', ');
@@ -117,7 +117,7 @@ async function runServer(options: { config?: string; host?: string; port?: strin
   if (ended > 0) process.stdout.write(`lessllm: ended ${ended} calls still running after the grace period\n`);
   await Promise.race([closed, delay(1_000)]);
   await server.stop().catch(() => {});
-  burstCollection?.stop();
+  collectionPacing?.stop();
   // Spans, metrics and log rows still queued are written before exit (bounded: a dead collector cannot hold it).
   await telemetry.shutdown();
   process.stdout.write('lessllm: stopped\n');

@@ -19,7 +19,7 @@ export class CallRegistry {
    */
   private readonly active: Slot[] = [];
   private idleWaiters: Array<() => void> = [];
-  /** Told the number of calls in flight whenever one is added or removed (burst-collection.ts). */
+  /** Told the number of calls in flight whenever one is added or removed (collection-pacing.ts). */
   private readonly onCount: ((count: number) => void) | undefined;
   draining = false;
 
