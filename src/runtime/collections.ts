@@ -5,7 +5,8 @@
  * On Bun, every pending read of a `fetch` body (an upstream stream waiting for its next chunk) holds a
  * 64–256 KB buffer that JavaScriptCore counts as memory of its heap, though only a page or two of it is
  * ever touched: with 5,000 streams open that is up to 1.3 GB the collector believes is live, and it paces
- * its collections by that size. Two things follow, both measured with its GC log:
+ * its collections by that size. Two things follow (the first found with its GC log, the second with its
+ * heap statistics and the process's RSS):
  * - while thousands of streams are open, it sometimes runs no collection at all for many seconds (in 2 of
  *   8 bursts of 5,000 fifteen-second streams, none between the first second and the last), and their
  *   chunks' garbage piles up: those bursts held 408 and 418 MB with all streams open, the others 292–340.
