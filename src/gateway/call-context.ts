@@ -3,6 +3,7 @@ import type { CallTarget, CallTrace, FailedAttempt } from '../core/call-observer
 import { GatewayError } from '../core/gateway-error.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { Protocol } from '../protocols/protocol.ts';
+import type { CallAbort } from './call-abort.ts';
 import type { CallDeadlines } from './call-deadlines.ts';
 import type { UpstreamPlan } from './upstream-attempts.ts';
 import { headersWithoutSecrets } from './http-headers.ts';
@@ -16,8 +17,11 @@ export type CallContext = {
   trace: CallTrace;
   /** performance.now() at arrival. */
   startedAt: number;
-  /** Aborts the upstream request: on client disconnect, or when the response is stopped early. */
-  upstreamAbort: AbortController;
+  /**
+   * Aborts the upstream request: the whole call on client disconnect, the total timeout, shutdown, or
+   * when the response is stopped early; a try alone on its own timeouts.
+   */
+  upstreamAbort: CallAbort;
   /**
    * Stops treating the request's abort signal as a disconnect. Called once a streaming response is
    * handed over (from then on the stream's own cancel reports disconnects; Deno's request.signal also
@@ -36,7 +40,7 @@ export type CallContext = {
   ended: boolean;
   /** The configured timeouts, armed per phase of the call. */
   deadlines: CallDeadlines;
-  /** The signal of the current upstream request: the call's abort and the try's own timeouts. */
+  /** The signal of the current (or last) upstream request: aborted by the call's abort or by the try's own timeouts. */
   upstreamSignal?: AbortSignal;
   /** Upstream requests sent so far. */
   attempts: number;

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../core/gateway-error.ts';
+import { CallAbort } from './call-abort.ts';
 import { CallDeadlines } from './call-deadlines.ts';
 
 const timeouts = (overrides: Partial<Record<'connectMs' | 'firstByteMs' | 'idleMs' | 'totalMs', number>>) => ({
@@ -26,48 +27,51 @@ function aborted(signal: AbortSignal, withinMs = 5_000): Promise<unknown> {
 
 describe('call deadlines', () => {
   it('aborts the try with a timeout error naming the phase, the provider and the setting', async () => {
-    const call = new AbortController();
-    const attempt = new AbortController();
+    const call = new CallAbort();
+    const attempt = call.signal;
     const deadlines = new CallDeadlines(call);
-    deadlines.beginAttempt(timeouts({ connectMs: 20 }), 'openai', attempt);
+    deadlines.beginAttempt(timeouts({ connectMs: 20 }), 'openai');
     deadlines.awaitHeaders(true);
-    const reason = await aborted(attempt.signal);
+    const reason = await aborted(attempt);
     assert.ok(reason instanceof GatewayError);
     assert.equal(reason.kind, 'timeout');
     assert.equal(reason.code, 'connect_timeout');
     assert.match(reason.message, /openai .*20 ms \(timeouts\.connect_ms\)/);
     assert.equal(deadlines.fired, 'connect');
     assert.equal(call.signal.aborted, false, 'a phase timeout ends the try, not the call');
-    assert.equal(attempt.signal.reason, reason);
+    assert.notEqual(call.signal, attempt, 'the call goes on with a fresh signal');
+    assert.equal(attempt.reason, reason);
   });
 
   it('uses the first-byte timeout for the headers of a non-streaming call (they come with the whole answer)', async () => {
-    const attempt = new AbortController();
-    const deadlines = new CallDeadlines(new AbortController());
-    deadlines.beginAttempt(timeouts({ connectMs: 1, firstByteMs: 30 }), 'a', attempt);
+    const call = new CallAbort();
+    const attempt = call.signal;
+    const deadlines = new CallDeadlines(call);
+    deadlines.beginAttempt(timeouts({ connectMs: 1, firstByteMs: 30 }), 'a');
     deadlines.awaitHeaders(false);
     await sleep(10);
-    assert.equal(attempt.signal.aborted, false);
-    await aborted(attempt.signal);
+    assert.equal(attempt.aborted, false);
+    await aborted(attempt);
     assert.equal(deadlines.fired, 'first_byte');
   });
 
   it('does not fire the idle timeout while chunks keep coming, and fires once they stop', async () => {
-    const attempt = new AbortController();
-    const deadlines = new CallDeadlines(new AbortController());
-    deadlines.beginAttempt(timeouts({ idleMs: 60 }), 'a', attempt);
+    const call = new CallAbort();
+    const attempt = call.signal;
+    const deadlines = new CallDeadlines(call);
+    deadlines.beginAttempt(timeouts({ idleMs: 60 }), 'a');
     deadlines.awaitChunks();
     for (let chunk = 0; chunk < 8; chunk++) {
       await sleep(20);
       deadlines.onChunk();
     }
-    assert.equal(attempt.signal.aborted, false, '160 ms of chunks 20 ms apart never look idle');
-    await aborted(attempt.signal);
+    assert.equal(attempt.aborted, false, '160 ms of chunks 20 ms apart never look idle');
+    await aborted(attempt);
     assert.equal(deadlines.fired, 'idle');
   });
 
   it('aborts the whole call on the total timeout, counted from arrival', async () => {
-    const call = new AbortController();
+    const call = new CallAbort();
     const deadlines = new CallDeadlines(call);
     deadlines.startTotal(50, 40, 'a');
     const reason = await aborted(call.signal);
@@ -76,29 +80,29 @@ describe('call deadlines', () => {
   });
 
   it('forgets a phase timeout when the next try begins, and fires nothing after clear()', async () => {
-    const deadlines = new CallDeadlines(new AbortController());
-    const first = new AbortController();
-    deadlines.beginAttempt(timeouts({ connectMs: 5 }), 'a', first);
+    const call = new CallAbort();
+    const deadlines = new CallDeadlines(call);
+    deadlines.beginAttempt(timeouts({ connectMs: 5 }), 'a');
     deadlines.awaitHeaders(true);
-    await aborted(first.signal);
-    const second = new AbortController();
-    deadlines.beginAttempt(timeouts({ connectMs: 5 }), 'b', second);
+    await aborted(call.signal);
+    const second = call.signal;
+    deadlines.beginAttempt(timeouts({ connectMs: 5 }), 'b');
     assert.equal(deadlines.fired, undefined);
     deadlines.awaitHeaders(true);
     deadlines.clear();
     await sleep(30);
-    assert.equal(second.signal.aborted, false);
+    assert.equal(second.aborted, false);
   });
 
   it('treats 0 as no limit', async () => {
-    const attempt = new AbortController();
-    const deadlines = new CallDeadlines(new AbortController());
-    deadlines.beginAttempt(timeouts({}), 'a', attempt);
+    const call = new CallAbort();
+    const deadlines = new CallDeadlines(call);
+    deadlines.beginAttempt(timeouts({}), 'a');
     deadlines.awaitHeaders(true);
     deadlines.awaitFirstByte();
     deadlines.awaitChunks();
     await sleep(20);
-    assert.equal(attempt.signal.aborted, false);
+    assert.equal(call.signal.aborted, false);
     deadlines.clear();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The configured timeouts of one call. Each phase arms one timer; when it fires, the given abort
- * controller is aborted with a `timeout` GatewayError as its reason, which is what the client is told
- * (an HTTP 504 before the response started, an in-band error after) and what the span records.
+ * The configured timeouts of one call. Each phase arms one timer; when it fires, the try (a phase
+ * timeout) or the whole call (the total timeout) is aborted with a `timeout` GatewayError as its reason,
+ * which is what the client is told (an HTTP 504 before the response started, an in-band error after) and
+ * what the span records.
  *
  * The idle timer is not re-armed per chunk (a streamed answer has thousands): each chunk only notes the
  * time, and the timer, when it fires, checks how long the silence really was and re-arms for the rest.
@@ -9,6 +10,7 @@
 import type { ProviderConfig, Timeouts } from '../config/gateway-config.ts';
 import type { TimeoutKind } from '../core/call-observer.ts';
 import { GatewayError } from '../core/gateway-error.ts';
+import type { CallAbort } from './call-abort.ts';
 
 const describe: Record<TimeoutKind, string> = {
   connect: 'did not start answering (response headers)',
@@ -25,32 +27,30 @@ export function timeoutsOf(provider: ProviderConfig): Timeouts | undefined {
 export class CallDeadlines {
   /** Which timeout fired, if one did (a phase timeout is forgotten when the next try begins). */
   fired: TimeoutKind | undefined;
-  private readonly call: AbortController;
+  private readonly call: CallAbort;
   private timeouts: Timeouts | undefined;
   private providerName = '';
-  private attempt: AbortController | undefined;
   private phaseTimer: ReturnType<typeof setTimeout> | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private lastChunkAt = 0;
 
-  /** `call` is aborted by the total timeout; each try's own controller by the phase timeouts. */
-  constructor(call: AbortController) {
+  /** The total timeout aborts the whole call; a phase timeout, only its current try. */
+  constructor(call: CallAbort) {
     this.call = call;
   }
 
   /** The total timeout counts from the call's arrival (`elapsedMs` ago). */
   startTotal(totalMs: number, elapsedMs: number, providerName: string): void {
     if (totalMs <= 0) return;
-    this.totalTimer = setTimeout(() => this.fire('total', totalMs, this.call, providerName), Math.max(0, totalMs - elapsedMs));
+    this.totalTimer = setTimeout(() => this.fire('total', totalMs, providerName), Math.max(0, totalMs - elapsedMs));
   }
 
   /** A new try, to a provider with its own timeouts. */
-  beginAttempt(timeouts: Timeouts, providerName: string, attempt: AbortController): void {
+  beginAttempt(timeouts: Timeouts, providerName: string): void {
     this.pausePhase();
     if (this.fired !== 'total') this.fired = undefined;
     this.timeouts = timeouts;
     this.providerName = providerName;
-    this.attempt = attempt;
   }
 
   /** Waiting for response headers (streaming) or the whole answer's headers (non-streaming). */
@@ -86,33 +86,32 @@ export class CallDeadlines {
     this.pausePhase();
     if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
     this.totalTimer = undefined;
-    this.attempt = undefined;
   }
 
   private arm(kind: TimeoutKind, limitMs: number): void {
     this.pausePhase();
     if (limitMs <= 0) return;
-    const attempt = this.attempt!;
     const providerName = this.providerName;
     if (kind !== 'idle') {
-      this.phaseTimer = setTimeout(() => this.fire(kind, limitMs, attempt, providerName), limitMs);
+      this.phaseTimer = setTimeout(() => this.fire(kind, limitMs, providerName), limitMs);
       return;
     }
     const check = () => {
       const silentFor = performance.now() - this.lastChunkAt;
-      if (silentFor >= limitMs) this.fire('idle', limitMs, attempt, providerName);
+      if (silentFor >= limitMs) this.fire('idle', limitMs, providerName);
       else this.phaseTimer = setTimeout(check, limitMs - silentFor);
     };
     this.phaseTimer = setTimeout(check, limitMs);
   }
 
-  private fire(kind: TimeoutKind, limitMs: number, controller: AbortController, providerName: string): void {
-    if (this.fired !== undefined || controller.signal.aborted) return;
+  private fire(kind: TimeoutKind, limitMs: number, providerName: string): void {
+    if (this.fired !== undefined || this.call.signal.aborted) return;
     this.fired = kind;
     this.pausePhase();
     const error = new GatewayError('timeout', `The upstream ${providerName} ${describe[kind]} within ${limitMs} ms (timeouts.${kind}_ms).`, {
       code: `${kind}_timeout`,
     });
-    controller.abort(error);
+    if (kind === 'total') this.call.abort(error);
+    else this.call.abortTry(error);
   }
 }

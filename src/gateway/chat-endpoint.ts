@@ -14,6 +14,7 @@ import { runMock } from '../providers/mock.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { CallAdmission } from './admission.ts';
+import { CallAbort } from './call-abort.ts';
 import { failCall, type CallContext } from './call-context.ts';
 import { CallDeadlines, timeoutsOf } from './call-deadlines.ts';
 import type { CallRegistry } from './call-registry.ts';
@@ -116,7 +117,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       tracestate: incoming.headers.get('tracestate') ?? undefined,
       keyName: admission.keys.enabled ? key.name : undefined,
     });
-    const upstreamAbort = new AbortController();
+    const upstreamAbort = new CallAbort();
     const context: CallContext = {
       clientProtocol,
       incoming,
