@@ -18,6 +18,7 @@ import { createModelsEndpoint } from './models-endpoint.ts';
 import { Router } from './router.ts';
 import { CallAdmission } from './admission.ts';
 import { CallRegistry } from './call-registry.ts';
+import { DeadlineSweeper } from './deadline-sweeper.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { GatewayKey } from '../security/gateway-keys.ts';
 import { redactSecrets } from '../security/secrets.ts';
@@ -61,7 +62,7 @@ export function createApp(options: AppOptions) {
     return known;
   };
   const mcpBridge = new McpBridge(admission.keys.enabled ? { authorize: authorizeMcp } : {});
-  const dependencies = { config, router, observer, mcpBridge, admission, registry, redact };
+  const dependencies = { config, router, observer, mcpBridge, admission, registry, deadlineSweeper: new DeadlineSweeper(), redact };
   const chatCompletions = createChatEndpoint(openAiChatProtocol, dependencies);
   const messages = createChatEndpoint(anthropicMessagesProtocol, dependencies);
   const countTokens = createCountTokensEndpoint(config, router, observer);

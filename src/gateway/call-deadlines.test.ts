@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { GatewayError } from '../core/gateway-error.ts';
 import { CallAbort } from './call-abort.ts';
 import { CallDeadlines } from './call-deadlines.ts';
+import { DeadlineSweeper } from './deadline-sweeper.ts';
 
 const timeouts = (overrides: Partial<Record<'connectMs' | 'firstByteMs' | 'idleMs' | 'totalMs', number>>) => ({
   connectMs: 0,
@@ -29,7 +30,7 @@ describe('call deadlines', () => {
   it('aborts the try with a timeout error naming the phase, the provider and the setting', async () => {
     const call = new CallAbort();
     const attempt = call.signal;
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.beginAttempt(timeouts({ connectMs: 20 }), 'openai');
     deadlines.awaitHeaders(true);
     const reason = await aborted(attempt);
@@ -46,7 +47,7 @@ describe('call deadlines', () => {
   it('uses the first-byte timeout for the headers of a non-streaming call (they come with the whole answer)', async () => {
     const call = new CallAbort();
     const attempt = call.signal;
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.beginAttempt(timeouts({ connectMs: 1, firstByteMs: 30 }), 'a');
     deadlines.awaitHeaders(false);
     await sleep(10);
@@ -58,7 +59,7 @@ describe('call deadlines', () => {
   it('does not fire the idle timeout while chunks keep coming, and fires once they stop', async () => {
     const call = new CallAbort();
     const attempt = call.signal;
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.beginAttempt(timeouts({ idleMs: 60 }), 'a');
     deadlines.awaitChunks();
     for (let chunk = 0; chunk < 8; chunk++) {
@@ -72,16 +73,32 @@ describe('call deadlines', () => {
 
   it('aborts the whole call on the total timeout, counted from arrival', async () => {
     const call = new CallAbort();
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.startTotal(50, 40, 'a');
     const reason = await aborted(call.signal);
     assert.equal((reason as GatewayError).code, 'total_timeout');
     assert.equal(deadlines.fired, 'total');
   });
 
+  it('still ends the call when the total timeout passes between a timed-out try and the next', async () => {
+    const call = new CallAbort();
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
+    deadlines.startTotal(80, 0, 'a');
+    deadlines.beginAttempt(timeouts({ connectMs: 10 }), 'a');
+    deadlines.awaitHeaders(true);
+    const firstTry = call.signal;
+    await aborted(firstTry);
+    assert.equal(deadlines.fired, 'connect');
+    // The backoff before the next try: the total runs out meanwhile.
+    const reason = await aborted(call.signal);
+    assert.equal((reason as GatewayError).code, 'total_timeout');
+    assert.equal(deadlines.fired, 'total');
+    deadlines.clear();
+  });
+
   it('forgets a phase timeout when the next try begins, and fires nothing after clear()', async () => {
     const call = new CallAbort();
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.beginAttempt(timeouts({ connectMs: 5 }), 'a');
     deadlines.awaitHeaders(true);
     await aborted(call.signal);
@@ -96,7 +113,7 @@ describe('call deadlines', () => {
 
   it('treats 0 as no limit', async () => {
     const call = new CallAbort();
-    const deadlines = new CallDeadlines(call);
+    const deadlines = new CallDeadlines(call, new DeadlineSweeper());
     deadlines.beginAttempt(timeouts({}), 'a');
     deadlines.awaitHeaders(true);
     deadlines.awaitFirstByte();

@@ -1,16 +1,17 @@
 /**
- * The configured timeouts of one call. Each phase arms one timer; when it fires, the try (a phase
- * timeout) or the whole call (the total timeout) is aborted with a `timeout` GatewayError as its reason,
- * which is what the client is told (an HTTP 504 before the response started, an in-band error after) and
- * what the span records.
+ * The configured timeouts of one call: the total one, and one per phase of each try (connect, first byte,
+ * idle). When one passes, the try (a phase timeout) or the whole call (the total timeout) is aborted with
+ * a `timeout` GatewayError as its reason, which is what the client is told (an HTTP 504 before the
+ * response started, an in-band error after) and what the span records.
  *
- * The idle timer is not re-armed per chunk (a streamed answer has thousands): each chunk only notes the
- * time, and the timer, when it fires, checks how long the silence really was and re-arms for the rest.
+ * No timer of its own: the deadlines are noted here and checked by the shared sweeper
+ * (deadline-sweeper.ts). A chunk only notes the time; the idle deadline counts from the last one.
  */
 import type { ProviderConfig, Timeouts } from '../config/gateway-config.ts';
 import type { TimeoutKind } from '../core/call-observer.ts';
 import { GatewayError } from '../core/gateway-error.ts';
 import type { CallAbort } from './call-abort.ts';
+import type { DeadlineSweeper, Watched } from './deadline-sweeper.ts';
 
 const describe: Record<TimeoutKind, string> = {
   connect: 'did not start answering (response headers)',
@@ -24,25 +25,37 @@ export function timeoutsOf(provider: ProviderConfig): Timeouts | undefined {
   return provider.type === 'openai' || provider.type === 'anthropic' ? provider.timeouts : undefined;
 }
 
-export class CallDeadlines {
+export class CallDeadlines implements Watched {
   /** Which timeout fired, if one did (a phase timeout is forgotten when the next try begins). */
   fired: TimeoutKind | undefined;
+  sweepSlot = -1;
   private readonly call: CallAbort;
+  private readonly sweeper: DeadlineSweeper;
   private timeouts: Timeouts | undefined;
   private providerName = '';
-  private phaseTimer: ReturnType<typeof setTimeout> | undefined;
-  private totalTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the whole call has run too long (performance.now()), and its limit and provider for the message. */
+  private totalAt = Infinity;
+  private totalMs = 0;
+  private totalProviderName = '';
+  /** The phase of the current try being timed, its limit, and since when it counts. */
+  private phase: Exclude<TimeoutKind, 'total'> | undefined;
+  private phaseLimitMs = 0;
+  private phaseSince = 0;
   private lastChunkAt = 0;
 
   /** The total timeout aborts the whole call; a phase timeout, only its current try. */
-  constructor(call: CallAbort) {
+  constructor(call: CallAbort, sweeper: DeadlineSweeper) {
     this.call = call;
+    this.sweeper = sweeper;
   }
 
   /** The total timeout counts from the call's arrival (`elapsedMs` ago). */
   startTotal(totalMs: number, elapsedMs: number, providerName: string): void {
     if (totalMs <= 0) return;
-    this.totalTimer = setTimeout(() => this.fire('total', totalMs, providerName), Math.max(0, totalMs - elapsedMs));
+    this.totalAt = performance.now() - elapsedMs + totalMs;
+    this.totalMs = totalMs;
+    this.totalProviderName = providerName;
+    this.sweeper.watch(this, totalMs);
   }
 
   /** A new try, to a provider with its own timeouts. */
@@ -70,44 +83,49 @@ export class CallDeadlines {
     this.arm('idle', this.timeouts!.idleMs);
   }
 
-  /** A chunk arrived (cheap: no timer is touched). */
+  /** A chunk arrived. */
   onChunk(): void {
     this.lastChunkAt = performance.now();
   }
 
-  /** Stops the phase timer (between tries); the total timer runs on. */
+  /** Stops timing the phase (between tries); the total timeout runs on. */
   pausePhase(): void {
-    if (this.phaseTimer !== undefined) clearTimeout(this.phaseTimer);
-    this.phaseTimer = undefined;
+    this.phase = undefined;
   }
 
   /** The call is over. */
   clear(): void {
-    this.pausePhase();
-    if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
-    this.totalTimer = undefined;
+    this.phase = undefined;
+    this.totalAt = Infinity;
+    this.sweeper.unwatch(this);
   }
 
-  private arm(kind: TimeoutKind, limitMs: number): void {
-    this.pausePhase();
-    if (limitMs <= 0) return;
-    const providerName = this.providerName;
-    if (kind !== 'idle') {
-      this.phaseTimer = setTimeout(() => this.fire(kind, limitMs, providerName), limitMs);
+  /** Called by the sweeper: fires the deadline that has passed by `now`, if one has. */
+  checkDeadlines(now: number): void {
+    if (now >= this.totalAt) {
+      this.totalAt = Infinity;
+      this.fire('total', this.totalMs, this.totalProviderName);
       return;
     }
-    const check = () => {
-      const silentFor = performance.now() - this.lastChunkAt;
-      if (silentFor >= limitMs) this.fire('idle', limitMs, providerName);
-      else this.phaseTimer = setTimeout(check, limitMs - silentFor);
-    };
-    this.phaseTimer = setTimeout(check, limitMs);
+    const phase = this.phase;
+    if (phase === undefined) return;
+    const since = phase === 'idle' ? this.lastChunkAt : this.phaseSince;
+    if (now - since >= this.phaseLimitMs) this.fire(phase, this.phaseLimitMs, this.providerName);
+  }
+
+  private arm(kind: Exclude<TimeoutKind, 'total'>, limitMs: number): void {
+    this.pausePhase();
+    if (limitMs <= 0) return;
+    this.phase = kind;
+    this.phaseLimitMs = limitMs;
+    this.phaseSince = performance.now();
+    this.sweeper.watch(this, limitMs);
   }
 
   private fire(kind: TimeoutKind, limitMs: number, providerName: string): void {
-    if (this.fired !== undefined || this.call.signal.aborted) return;
-    this.fired = kind;
     this.pausePhase();
+    if (this.call.signal.aborted) return;
+    this.fired = kind;
     const error = new GatewayError('timeout', `The upstream ${providerName} ${describe[kind]} within ${limitMs} ms (timeouts.${kind}_ms).`, {
       code: `${kind}_timeout`,
     });

@@ -19,6 +19,7 @@ import { failCall, type CallContext } from './call-context.ts';
 import { CallDeadlines, timeoutsOf } from './call-deadlines.ts';
 import type { CallRegistry } from './call-registry.ts';
 import { answerConverted, convertedPlan } from './converted-route.ts';
+import type { DeadlineSweeper } from './deadline-sweeper.ts';
 import { headersWithoutSecrets, refusalResponse } from './http-headers.ts';
 import { runLocal, type LocalAnswer } from './local-route.ts';
 import { answerPassthrough, passthroughPlan } from './passthrough-route.ts';
@@ -37,12 +38,14 @@ export type ChatEndpointDependencies = {
   admission: CallAdmission;
   /** The calls in flight, for graceful shutdown. */
   registry: CallRegistry;
+  /** Checks the timeouts of every call in flight. */
+  deadlineSweeper: DeadlineSweeper;
   /** Removes configured upstream keys from text that came from an upstream. */
   redact: (text: string) => string;
 };
 
 export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatEndpointDependencies) {
-  const { config, router, observer, mcpBridge, admission, registry, redact } = dependencies;
+  const { config, router, observer, mcpBridge, admission, registry, deadlineSweeper, redact } = dependencies;
   const clientProtocolName = clientProtocol.name as ClientProtocolName;
   const refuse = (error: GatewayError) => refusalResponse(observer, clientProtocol, error);
 
@@ -129,7 +132,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       upstreamAbort,
       stopWatchingClient: () => incoming.signal.removeEventListener('abort', onClientGone),
       ended: false,
-      deadlines: new CallDeadlines(upstreamAbort),
+      deadlines: new CallDeadlines(upstreamAbort, deadlineSweeper),
       attempts: 0,
       failedAttempts: [],
       redact,

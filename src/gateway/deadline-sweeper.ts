@@ -1,0 +1,81 @@
+/**
+ * One timer for the timeouts of every call in flight, instead of a timer per call and phase: arming and
+ * clearing a streamed call's four (total, connect, first byte, idle) cost Bun about 4 µs of CPU per call
+ * (`test/bench/ab.ts`, docs/performance-notes.md), and with thousands of streams open they are thousands
+ * of timers. A sweep over the calls with a deadline, a few times a second, costs far less.
+ *
+ * So a deadline is noticed up to one tick after it passes. The tick is a twentieth of the shortest limit
+ * armed so far (at most 5 % late), between 5 and 250 ms; the sweeps run only while some call is watched.
+ */
+
+/** A call's deadlines, as the sweeper sees them. */
+export type Watched = {
+  /** Where it sits in the sweeper's array, or -1 when not watched (kept by the sweeper). */
+  sweepSlot: number;
+  /** Fires whatever deadline has passed by `now` (performance.now()). */
+  checkDeadlines(now: number): void;
+};
+
+const minTickMs = 5;
+const maxTickMs = 250;
+
+export class DeadlineSweeper {
+  /** An array with swap-removal, not a Set: see call-registry.ts for what a Set's churn costs on Bun. */
+  private readonly watched: Watched[] = [];
+  private tickMs = maxTickMs;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  /** Starts checking `call`'s deadlines, the shortest of which is `limitMs` long. */
+  watch(call: Watched, limitMs: number): void {
+    this.resolve(limitMs);
+    if (call.sweepSlot >= 0) return;
+    call.sweepSlot = this.watched.length;
+    this.watched.push(call);
+    this.timer ??= this.startTimer();
+  }
+
+  unwatch(call: Watched): void {
+    const slot = call.sweepSlot;
+    if (slot < 0) return;
+    const last = this.watched.pop()!;
+    if (last !== call) {
+      this.watched[slot] = last;
+      last.sweepSlot = slot;
+    }
+    call.sweepSlot = -1;
+  }
+
+  /** Makes the tick short enough for a limit of `limitMs`. */
+  private resolve(limitMs: number): void {
+    const tickMs = Math.min(maxTickMs, Math.max(minTickMs, Math.floor(limitMs / 20)));
+    if (tickMs >= this.tickMs) return;
+    this.tickMs = tickMs;
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = this.startTimer();
+  }
+
+  private startTimer(): ReturnType<typeof setInterval> {
+    const timer = setInterval(() => this.sweep(), this.tickMs);
+    // The calls being watched keep the server, and so the process, alive; the sweeps need not.
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
+  }
+
+  private sweep(): void {
+    // Stopped lazily, by a sweep with nothing to check, so that one call at a time does not start and
+    // stop the timer for each.
+    if (this.watched.length === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const now = performance.now();
+    // Backwards: a call whose deadline fires may stop being watched at once, and the call moved into its
+    // slot has been checked already.
+    for (let index = this.watched.length - 1; index >= 0; index--) {
+      const call = this.watched[index];
+      if (call !== undefined) call.checkDeadlines(now);
+    }
+  }
+}
