@@ -15,6 +15,7 @@
  * `manyCalls` calls in flight (every benchmark scenario but the open streams) gets no collection from here.
  */
 import type { Collections } from '../runtime/collections.ts';
+import { unrefTimer } from '../runtime/unref-timer.ts';
 
 export type CollectionPacingOptions = {
   collections: Collections;
@@ -67,7 +68,7 @@ export class CollectionPacing {
       if (count < this.manyCalls) return;
       this.youngTimer = setInterval(() => this.collections.young(), this.youngEveryMs);
       // Never what keeps the process alive.
-      (this.youngTimer as { unref?: () => void }).unref?.();
+      unrefTimer(this.youngTimer);
     } else if (count * 2 < this.manyCalls) {
       // Half, not the threshold itself: a load hovering around it does not start and stop the timer.
       this.stopYoung();

@@ -7,6 +7,7 @@
  * So a deadline is noticed up to one tick after it passes. The tick is a twentieth of the shortest limit
  * armed so far (at most 5 % late), between 5 and 250 ms; the sweeps run only while some call is watched.
  */
+import { unrefTimer } from '../runtime/unref-timer.ts';
 
 /** A call's deadlines, as the sweeper sees them. */
 export type Watched = {
@@ -58,7 +59,7 @@ export class DeadlineSweeper {
   private startTimer(): ReturnType<typeof setInterval> {
     const timer = setInterval(() => this.sweep(), this.tickMs);
     // The calls being watched keep the server, and so the process, alive; the sweeps need not.
-    (timer as { unref?: () => void }).unref?.();
+    unrefTimer(timer);
     return timer;
   }
 

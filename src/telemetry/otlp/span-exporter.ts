@@ -23,6 +23,7 @@ import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpTarget } from '../options.ts';
 import type { DropReport } from '../sdk.ts';
+import { unrefTimer } from '../../runtime/unref-timer.ts';
 import type { ResourceRecord, ScopeRecord, SpanRecord } from '../span-record.ts';
 import { spanBatchFactory, type SpanBatch, type SpanBatchFactory } from './span-batch.ts';
 import { createSpanExportDelegate } from './span-transport.ts';
@@ -136,7 +137,7 @@ export class SpanExporter {
         this.startExports();
       }, this.options.scheduleDelayMs);
       // Spans waiting for their schedule must not keep the process alive: shutdown flushes them.
-      (this.timer as { unref?: () => void }).unref?.();
+      unrefTimer(this.timer);
     }
   }
 
