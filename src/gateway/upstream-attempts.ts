@@ -87,7 +87,7 @@ async function tryOnce(context: CallContext, plan: UpstreamPlan): Promise<TryOut
   // The endpoint's headers were built for this call alone (and a retry sets the same values again).
   for (const [name, value] of Object.entries(context.trace.upstreamHeaders())) plan.endpoint.headers.set(name, value);
   if (context.attempts === 1) context.upstreamSentAt = performance.now();
-  // The upstream answered, failed or broke off: its phase timer stops, and the overhead measure notes when.
+  // The upstream answered, failed or broke off: its phase deadline stops counting, and the overhead measure notes when.
   const heardBack = () => {
     heardFromUpstream(context);
     deadlines.pausePhase();
