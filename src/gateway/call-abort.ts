@@ -4,7 +4,7 @@
  * current try (its connect, first-byte or idle timeout), after which the call may try again.
  *
  * A try shares the call's AbortController rather than getting one of its own chained to it: a second
- * controller per call, and the listener that chains them, cost Bun 3–4 µs of CPU per non-streaming call
+ * controller per call, and the listener that chains them, cost Bun 3.6–5 µs of CPU per call
  * (`test/bench/ab.ts`, docs/performance-notes.md). When a try's timeout aborts the shared controller, a
  * fresh one takes its place for whatever comes next (a backoff, the next try, a fallback answered
  * locally), and whoever holds the old signal (the timed-out request and its body) sees the timeout.

@@ -28,6 +28,7 @@ export function timeoutsOf(provider: ProviderConfig): Timeouts | undefined {
 export class CallDeadlines implements Watched {
   /** Which timeout fired, if one did (a phase timeout is forgotten when the next try begins). */
   fired: TimeoutKind | undefined;
+  /** Where the sweeper keeps this call (deadline-sweeper.ts). */
   sweepSlot = -1;
   private readonly call: CallAbort;
   private readonly sweeper: DeadlineSweeper;

@@ -1,8 +1,9 @@
 /**
  * One timer for the timeouts of every call in flight, instead of a timer per call and phase: arming and
- * clearing a streamed call's four (total, connect, first byte, idle) cost Bun about 4 µs of CPU per call
- * (`test/bench/ab.ts`, docs/performance-notes.md), and with thousands of streams open they are thousands
- * of timers. A sweep over the calls with a deadline, a few times a second, costs far less.
+ * clearing a streamed call's four (total, connect, first byte, idle) cost Bun about 4 µs of CPU per call,
+ * a non-streaming call's two about 1 µs (`test/bench/ab.ts`, docs/performance-notes.md), and with
+ * thousands of streams open they are thousands of timers. A sweep over the calls with a deadline, a few
+ * times a second, costs far less.
  *
  * So a deadline is noticed up to one tick after it passes. The tick is a twentieth of the shortest limit
  * armed so far (at most 5 % late), between 5 and 250 ms; the sweeps run only while some call is watched.
