@@ -14,7 +14,7 @@ import type {
   UserPart,
 } from '../../core/canonical-request.ts';
 import { invalidRequest } from '../../core/gateway-error.ts';
-import { isJsonObject, type JsonObject } from './guards.ts';
+import { isJsonObject, quotedForError, type JsonObject } from './guards.ts';
 
 export function decodeMessages(messages: unknown[]): CanonicalMessage[] {
   const decoded: CanonicalMessage[] = [];
@@ -54,7 +54,7 @@ function decodeUserBlock(block: JsonObject, path: string): UserPart[] {
       return decodeDocument(block, path);
     default:
       throw invalidRequest(
-        `${path}.type "${String(block.type)}" cannot be converted for this model's upstream ` +
+        `${path}.type ${quotedForError(block.type)} cannot be converted for this model's upstream ` +
           '(supported in user messages: text, image, document, tool_result).',
         `${path}.type`,
       );
@@ -173,7 +173,7 @@ function requireString(value: unknown, path: string): string {
 
 function unsupportedSource(type: unknown, path: string) {
   return invalidRequest(
-    `${path} "${String(type)}" cannot be converted for this model's upstream (use a base64 or url source).`,
+    `${path} ${quotedForError(type)} cannot be converted for this model's upstream (use a base64 or url source).`,
     path,
   );
 }

@@ -231,6 +231,20 @@ describe('Anthropic request decoding', () => {
     assert.equal(rejection({ messages: [{ role: 'user', content: [{ type: 'tool_result' }] }] }).param, 'messages[0].content[0].tool_use_id');
   });
 
+  it('rejects a block or source type that is not a string, even one JavaScript cannot turn into a string', () => {
+    // Found by the HTTP fuzzer: String() of an object whose "toString" is not a function throws a TypeError (a 500).
+    const unprintable = JSON.parse('{"toString": [], "t": true}');
+    const nested = rejection({
+      messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: unprintable, text: 'x' }] }] }],
+    });
+    assert.equal(nested.param, 'messages[0].content[0].content[0].type');
+    assert.match(nested.message, /type \{"toString":\[\],"t":true\} cannot be converted/);
+    const source = rejection({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: unprintable } }] }] });
+    assert.equal(source.param, 'messages[0].content[0].source.type');
+    const long = rejection({ messages: [{ role: 'user', content: [{ type: 'x'.repeat(100) }] }] });
+    assert.match(long.message, /type "x{39}… cannot be converted/);
+  });
+
   it('encodes back to the same conversation an agent sent (thinking, tool use, tool results, images)', () => {
     const messages = [
       { role: 'user', content: [{ type: 'text', text: 'What is in this picture, and what is the weather there?' }, { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQ' } }] },

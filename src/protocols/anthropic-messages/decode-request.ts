@@ -13,7 +13,7 @@ import type {
 } from '../../core/canonical-request.ts';
 import { invalidRequest } from '../../core/gateway-error.ts';
 import { decodeMessages } from './decode-messages.ts';
-import { isJsonObject, numberOrUndefined, stringOrUndefined, type JsonObject } from './guards.ts';
+import { isJsonObject, numberOrUndefined, quotedForError, stringOrUndefined, type JsonObject } from './guards.ts';
 
 export function decodeRequest(body: Record<string, unknown>): CanonicalRequest {
   const request: CanonicalRequest = {
@@ -65,7 +65,7 @@ function decodeTool(tool: unknown, index: number): CanonicalTool {
   const isServerTool = tool.type !== undefined && tool.type !== 'custom' && !isJsonObject(tool.input_schema);
   if (isServerTool) {
     throw invalidRequest(
-      `${path} is an Anthropic server tool (type "${String(tool.type)}"); it runs only on Anthropic's servers, ` +
+      `${path} is an Anthropic server tool (type ${quotedForError(tool.type)}); it runs only on Anthropic's servers, ` +
         "so it cannot be used with this model's upstream.",
       path,
     );
