@@ -29,7 +29,7 @@ export class CallDeadlines implements Watched {
   /** Which timeout fired, if one did (a phase timeout is forgotten when the next try begins). */
   fired: TimeoutKind | undefined;
   /** Where the sweeper keeps this call (deadline-sweeper.ts). */
-  sweepSlot = -1;
+  slot = -1;
   private readonly call: CallAbort;
   private readonly sweeper: DeadlineSweeper;
   private timeouts: Timeouts | undefined;
@@ -96,7 +96,7 @@ export class CallDeadlines implements Watched {
 
   /** The call is over. */
   clear(): void {
-    this.phase = undefined;
+    this.pausePhase();
     this.totalAt = Infinity;
     this.sweeper.unwatch(this);
   }

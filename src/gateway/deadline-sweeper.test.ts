@@ -8,7 +8,7 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 function callWithDeadline(sweeper: DeadlineSweeper, limitMs: number) {
   const armedAt = performance.now();
   const call = {
-    sweepSlot: -1,
+    slot: -1,
     checks: 0,
     firedAfterMs: undefined as number | undefined,
     checkDeadlines(now: number) {
@@ -45,7 +45,7 @@ describe('deadline sweeper', () => {
     const sweeper = new DeadlineSweeper();
     const calls = Array.from({ length: 1_000 }, (_, index) => callWithDeadline(sweeper, 20 + (index % 7) * 10));
     await until(() => calls.every((call) => call.firedAfterMs !== undefined));
-    for (const call of calls) assert.equal(call.sweepSlot, -1);
+    for (const call of calls) assert.equal(call.slot, -1);
   });
 
   it('no longer checks a call once it is unwatched', async () => {
@@ -63,7 +63,7 @@ describe('deadline sweeper', () => {
     const call = callWithDeadline(sweeper, 40);
     sweeper.watch(call, 40);
     const other = callWithDeadline(sweeper, 40);
-    assert.deepEqual([call.sweepSlot, other.sweepSlot], [0, 1]);
+    assert.deepEqual([call.slot, other.slot], [0, 1]);
     await until(() => call.firedAfterMs !== undefined && other.firedAfterMs !== undefined);
   });
 

@@ -9,11 +9,10 @@
  * armed so far (at most 5 % late), between 5 and 250 ms; the sweeps run only while some call is watched.
  */
 import { unrefTimer } from '../runtime/unref-timer.ts';
+import { SlotList, type Slotted } from './slot-list.ts';
 
-/** A call's deadlines, as the sweeper sees them. */
-export type Watched = {
-  /** Where it sits in the sweeper's array, or -1 when not watched (kept by the sweeper). */
-  sweepSlot: number;
+/** A call's deadlines, as the sweeper sees them (`slot`: where the sweeper keeps it, -1 when not watched). */
+export type Watched = Slotted & {
   /** Fires whatever deadline has passed by `now` (performance.now()). */
   checkDeadlines(now: number): void;
 };
@@ -22,29 +21,20 @@ const minTickMs = 5;
 const maxTickMs = 250;
 
 export class DeadlineSweeper {
-  /** An array with swap-removal, not a Set: see call-registry.ts for what a Set's churn costs on Bun. */
-  private readonly watched: Watched[] = [];
+  /** Not a Set, for the collector's sake (slot-list.ts). */
+  private readonly watched = new SlotList<Watched>();
   private tickMs = maxTickMs;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   /** Starts checking `call`'s deadlines, the shortest of which is `limitMs` long. */
   watch(call: Watched, limitMs: number): void {
     this.resolve(limitMs);
-    if (call.sweepSlot >= 0) return;
-    call.sweepSlot = this.watched.length;
-    this.watched.push(call);
+    this.watched.add(call);
     this.timer ??= this.startTimer();
   }
 
   unwatch(call: Watched): void {
-    const slot = call.sweepSlot;
-    if (slot < 0) return;
-    const last = this.watched.pop()!;
-    if (last !== call) {
-      this.watched[slot] = last;
-      last.sweepSlot = slot;
-    }
-    call.sweepSlot = -1;
+    this.watched.remove(call);
   }
 
   /** Makes the tick short enough for a limit of `limitMs`. */
@@ -67,16 +57,17 @@ export class DeadlineSweeper {
   private sweep(): void {
     // Stopped lazily, by a sweep with nothing to check, so that one call at a time does not start and
     // stop the timer for each.
-    if (this.watched.length === 0) {
+    if (this.watched.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
       return;
     }
     const now = performance.now();
+    const calls = this.watched.items;
     // Backwards: a call whose deadline fires may stop being watched at once, and the call moved into its
     // slot has been checked already.
-    for (let index = this.watched.length - 1; index >= 0; index--) {
-      const call = this.watched[index];
+    for (let index = calls.length - 1; index >= 0; index--) {
+      const call = calls[index];
       if (call !== undefined) call.checkDeadlines(now);
     }
   }
