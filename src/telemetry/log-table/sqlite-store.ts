@@ -9,9 +9,9 @@
  * building a multi-row INSERT through drizzle for every batch (and re-preparing it) cost twice the CPU.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { assertNever } from '../../core/stream-events.ts';
 import { desc, getTableColumns, getTableName, is, SQL, type Column } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
+import { assertNever } from '../../core/stream-events.ts';
 import { encodingFor, WorkerThread } from '../../runtime/worker-thread.ts';
 import { sqliteLogWorkerUrl } from '../../worker-entries.ts';
 import type { LogStore } from './log-store.ts';
