@@ -9,11 +9,12 @@
  * these say whether the gateway's own work, the collector or a core shared with the load generator and
  * the upstream held those back. Medians over rounds whose order rotates. Linux and Bun only.
  *
- *   bun test/bench/latency-tails.ts [--rounds 5] [--seconds 5] [--model gpt-bench-c50-f20-d2] [--open-loop]
+ *   bun test/bench/latency-tails.ts [--rounds 5] [--seconds 5] [--converted] [--model gpt-bench-c50-f20-d2] [--open-loop]
  *
  * `--model` picks the paced answer's shape (upstream-answers.ts: c = chunks, f = ms to the first, d = ms
  * between): `gpt-bench-c500-f20-d2` has a tenth as many calls for the same chunks, which separates what a
- * call costs from what a chunk costs.
+ * call costs from what a chunk costs. `--converted` sends the paced streams on the converted route (an
+ * OpenAI client, an Anthropic upstream; its model then starts with `claude-`).
  */
 import { parseArgs } from 'node:util';
 import { benchPaths, directContender, startFloor, startLessllm, startOtlpSink, startUpstream, type Contender } from './contenders.ts';
@@ -27,28 +28,42 @@ import { answerShapeOf } from './upstream-answers.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((argument) => argument !== '--'),
-  options: { rounds: { type: 'string' }, seconds: { type: 'string' }, model: { type: 'string' }, 'open-loop': { type: 'boolean' } },
+  options: {
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    converted: { type: 'boolean' },
+    model: { type: 'string' },
+    'open-loop': { type: 'boolean' },
+  },
 });
 const rounds = Number(values.rounds ?? 5);
 const seconds = Number(values.seconds ?? 5);
-const pacedScenario = { ...pacedScenarios[0], model: values.model ?? pacedScenarios[0].model };
+const pacedRoute = pacedScenarios[values.converted ? 1 : 0];
+const pacedScenario = { ...pacedRoute, model: values.model ?? pacedRoute.model };
 const pacedChunks = answerShapeOf(pacedScenario.model).chunks;
 const openLoopRate = 1000;
 
-type Percentiles = { p50Ms: number; p99Ms: number; ttftP99Ms?: number };
+/** The measurement's p50 and p99, and the values of its further columns, in their order. */
+type Percentiles = { p50Ms: number; p99Ms: number; more: number[] };
+/** A further column; `added` also prints its difference to direct's. */
+type Column = { title: string; digits: number; added?: boolean };
 /** What the contender's event loop went through during one measurement; NaN for direct (no process). */
 type Stretch = { collections: number; pauseMs: number; medianPauseMs: number; runMs: number; waitMs: number; preemptions: number };
 type Run = { percentiles: Percentiles; stretch: Stretch };
-type Measurement = { name: string; measure(contender: Contender): Promise<Percentiles>; columns: string[] };
+type Measurement = { name: string; measure(contender: Contender): Promise<Percentiles>; columns: string[]; more: Column[] };
 
 const measurements: Measurement[] = [
   {
-    name: `paced streams (${pacedScenario.model}: 8 at a time), upstream write → client read of each chunk`,
-    columns: ['chunk p50 ms', 'chunk p99 ms', 'added p99', 'TTFT p99 ms'],
+    name: `paced streams, ${pacedScenario.title} (${pacedScenario.model}: 8 at a time), upstream write → client read of each chunk`,
+    columns: ['chunk p50 ms', 'chunk p99 ms', 'added p99'],
+    more: [
+      { title: 'TTFT p99 ms', digits: 2 },
+      { title: 'TTFT path p99 ms', digits: 3, added: true },
+    ],
     async measure(contender) {
       const result = await runStreamTiming(contender.call(pacedScenario), { concurrency: 8, seconds, expectedChunks: pacedChunks });
       if (result.failed > 0) process.stderr.write(`${contender.label}: ${result.failed} streams failed: ${result.firstFailure}\n`);
-      return { p50Ms: result.chunkTransitP50Ms, p99Ms: result.chunkTransitP99Ms, ttftP99Ms: result.ttftP99Ms };
+      return { p50Ms: result.chunkTransitP50Ms, p99Ms: result.chunkTransitP99Ms, more: [result.ttftP99Ms, result.ttftPathP99Ms] };
     },
   },
   ...(values['open-loop']
@@ -56,10 +71,11 @@ const measurements: Measurement[] = [
         {
           name: `open loop, non-streaming, ${openLoopRate.toLocaleString('en')} requests/s, latency`,
           columns: ['p50 ms', 'p99 ms', 'added p99'],
+          more: [],
           async measure(contender: Contender) {
             const result = await runOpenLoop(contender.call(openLoopScenario), { rate: openLoopRate, seconds });
             if (result.errors > 0) process.stderr.write(`${contender.label}: ${result.errors} errors\n`);
-            return { p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+            return { p50Ms: result.p50Ms, p99Ms: result.p99Ms, more: [] };
           },
         },
       ]
@@ -115,12 +131,18 @@ try {
     const directP99 = medianOf(contenders[0], (run) => run.percentiles.p99Ms);
     const stretchColumns = ['GCs', 'GC pauses ms', 'median pause ms', 'event loop on a core ms', 'waiting for a core ms', 'preempted'];
     console.log(`${measurement.name}\n`);
-    console.log(`| contender | ${[...measurement.columns, ...stretchColumns].join(' | ')} |`);
-    console.log(`|---|${'---:|'.repeat(measurement.columns.length + stretchColumns.length)}`);
+    const moreTitles = measurement.more.flatMap((column) => (column.added ? [column.title, 'added'] : [column.title]));
+    const titles = [...measurement.columns, ...moreTitles, ...stretchColumns];
+    console.log(`| contender | ${titles.join(' | ')} |`);
+    console.log(`|---|${'---:|'.repeat(titles.length)}`);
     for (const contender of contenders) {
       const p99 = medianOf(contender, (run) => run.percentiles.p99Ms);
       const cells = [format(medianOf(contender, (run) => run.percentiles.p50Ms), 3), format(p99, 3), contender.id === 'direct' ? '—' : format(p99 - directP99, 3)];
-      if (measurement.columns.includes('TTFT p99 ms')) cells.push(format(medianOf(contender, (run) => run.percentiles.ttftP99Ms ?? Number.NaN), 2));
+      measurement.more.forEach((column, index) => {
+        const value = medianOf(contender, (run) => run.percentiles.more[index]);
+        cells.push(format(value, column.digits));
+        if (column.added) cells.push(contender.id === 'direct' ? '—' : format(value - medianOf(contenders[0], (run) => run.percentiles.more[index]), column.digits));
+      });
       cells.push(
         format(medianOf(contender, (run) => run.stretch.collections), 0),
         format(medianOf(contender, (run) => run.stretch.pauseMs), 1),

@@ -197,7 +197,7 @@ export async function pacedPhase(
         const result = await runStreamTiming(contender.call(scenario), { ...plan.paced, expectedChunks: answerShapeOf(scenario.model).chunks });
         measured.runs.push(result);
         if (result.failed > 0) measured.failure ??= `${result.failed} of ${result.streams} streams failed: ${result.firstFailure}`;
-        log(`  paced ${scenario.title.padEnd(12)} ${contender.label.padEnd(12)} TTFT p99 ${result.ttftP99Ms.toFixed(2)} ms  chunk p99 ${result.chunkTransitP99Ms.toFixed(3)} ms`);
+        log(`  paced ${scenario.title.padEnd(12)} ${contender.label.padEnd(12)} TTFT p99 ${result.ttftP99Ms.toFixed(2)} ms (path ${result.ttftPathP99Ms.toFixed(3)})  chunk p99 ${result.chunkTransitP99Ms.toFixed(3)} ms`);
       }
     }
   }

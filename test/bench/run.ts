@@ -72,7 +72,7 @@ function makePlan(argv: string[]): Plan {
         : everyone,
     })),
     openLoop: { rate: 1000, seconds: quick ? 1 : 6 },
-    paced: { seconds: quick ? 0.6 : 4, concurrency: 8 },
+    paced: { seconds: quick ? 0.6 : 8, concurrency: 8 },
     openStreams: {
       streams: Math.max(1, Number(values.streams ?? 5000)),
       tokens: quick ? 5 : 15,

@@ -2,7 +2,7 @@
  * The benchmark client's view of a response: an incremental SSE reader (events may be split across
  * reads anywhere) and what a response must contain to count as a complete answer in either protocol.
  */
-import { sentAtOf, type Wire } from './upstream-answers.ts';
+import { requestArrivedAtOf, sentAtOf, type Wire } from './upstream-answers.ts';
 
 export type SseEvent = { event: string | undefined; data: string };
 
@@ -102,4 +102,4 @@ export async function checkResponse(response: Response, wire: Wire, stream: bool
   return undefined;
 }
 
-export { sentAtOf };
+export { requestArrivedAtOf, sentAtOf };

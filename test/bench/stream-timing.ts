@@ -3,9 +3,17 @@
  * arrives. The upstream writes its own clock into each paced token (upstream-answers.ts), so the time a
  * chunk spent between the upstream's write and the client's read is measured per chunk; the same figure
  * for `direct` is the path without any gateway, and the difference is what the gateway added.
+ *
+ * Time to first token is measured twice. As the client sees it (request sent → first content chunk read),
+ * which includes the upstream's own wait before its first token: on this machine that wait is a timer in
+ * a process sharing two cores with the gateway and the load generator, whose lateness varies by a
+ * millisecond or more from stream to stream, so the p99 of two contenders' TTFTs differs by that noise as
+ * much as by what the gateway adds. And as its path: the request's way to the upstream (sent → reached the
+ * upstream's handler) plus the first token's way back (upstream write → client read), per stream, both
+ * stamped into the first token. The path is what a gateway can add to TTFT; the upstream's wait is not.
  */
 import type { HttpCall } from './contenders.ts';
-import { SseReader, tallyEvent, emptyTally, sentAtOf } from './sse-reader.ts';
+import { SseReader, tallyEvent, emptyTally, requestArrivedAtOf, sentAtOf } from './sse-reader.ts';
 import { percentileOfSorted, sleep, wallClockMs } from './stats.ts';
 
 export type StreamTimingResult = {
@@ -14,6 +22,9 @@ export type StreamTimingResult = {
   firstFailure: string | undefined;
   ttftP50Ms: number;
   ttftP99Ms: number;
+  /** TTFT less the upstream's wait for its first token: request sent → upstream, plus first token written → read. */
+  ttftPathP50Ms: number;
+  ttftPathP99Ms: number;
   /** Upstream write → client read, for every content chunk after the first. */
   chunkTransitP50Ms: number;
   chunkTransitP99Ms: number;
@@ -26,6 +37,7 @@ export async function runStreamTiming(
   options: { concurrency: number; seconds: number; expectedChunks: number },
 ): Promise<StreamTimingResult> {
   const ttfts: number[] = [];
+  const ttftPaths: number[] = [];
   const transits: number[] = [];
   const gaps: number[] = [];
   let streams = 0;
@@ -44,6 +56,7 @@ export async function runStreamTiming(
     const tally = emptyTally();
     let previousAt: number | undefined;
     let ttft = Number.NaN;
+    let ttftPath = Number.NaN;
     const streamTransits: number[] = [];
     const streamGaps: number[] = [];
     for (;;) {
@@ -53,8 +66,12 @@ export async function runStreamTiming(
       for (const event of sse.push(decoder.decode(value, { stream: true }))) {
         const content = tallyEvent(call.clientWire, event, tally);
         if (content === undefined) continue;
-        if (previousAt === undefined) ttft = receivedAt - startedAt;
-        else {
+        if (previousAt === undefined) {
+          ttft = receivedAt - startedAt;
+          const sentAt = sentAtOf(content);
+          const arrivedAt = requestArrivedAtOf(content);
+          if (sentAt !== undefined && arrivedAt !== undefined) ttftPath = arrivedAt - startedAt + (receivedAt - sentAt);
+        } else {
           streamGaps.push(receivedAt - previousAt);
           const sentAt = sentAtOf(content);
           if (sentAt !== undefined) streamTransits.push(receivedAt - sentAt);
@@ -68,6 +85,7 @@ export async function runStreamTiming(
     }
     // Only complete streams count: a broken one has no meaningful timing.
     ttfts.push(ttft);
+    if (Number.isFinite(ttftPath)) ttftPaths.push(ttftPath);
     transits.push(...streamTransits);
     gaps.push(...streamGaps);
   };
@@ -88,6 +106,7 @@ export async function runStreamTiming(
   await Promise.all(Array.from({ length: options.concurrency }, worker));
 
   const sortedTtft = Float64Array.from(ttfts).sort();
+  const sortedTtftPath = Float64Array.from(ttftPaths).sort();
   const sortedTransit = Float64Array.from(transits).sort();
   return {
     streams,
@@ -95,6 +114,8 @@ export async function runStreamTiming(
     firstFailure,
     ttftP50Ms: percentileOfSorted(sortedTtft, 50),
     ttftP99Ms: percentileOfSorted(sortedTtft, 99),
+    ttftPathP50Ms: percentileOfSorted(sortedTtftPath, 50),
+    ttftPathP99Ms: percentileOfSorted(sortedTtftPath, 99),
     chunkTransitP50Ms: percentileOfSorted(sortedTransit, 50),
     chunkTransitP99Ms: percentileOfSorted(sortedTransit, 99),
     gapP99Ms: percentileOfSorted(Float64Array.from(gaps).sort(), 99),

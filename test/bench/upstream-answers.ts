@@ -33,17 +33,31 @@ export function isPaced(shape: AnswerShape): boolean {
 
 /**
  * The text of one token. Paced streams carry the upstream's clock at the moment the chunk was written
- * (` w<ms since the epoch>`), so a client can tell how long each chunk spent in the gateway.
+ * (` w<ms since the epoch>`), so a client can tell how long each chunk spent in the gateway; the first
+ * token also carries the moment the request reached the upstream (` r<ms> w<ms>`), so a client can take
+ * the upstream's own wait before its first token out of the time to first token.
  */
-export function tokenText(sentAtMs: number | undefined): string {
-  return sentAtMs === undefined ? ' tok' : ` w${sentAtMs.toFixed(3)}`;
+export function tokenText(sentAtMs: number | undefined, requestArrivedAtMs?: number): string {
+  if (sentAtMs === undefined) return ' tok';
+  const arrived = requestArrivedAtMs === undefined ? '' : ` r${requestArrivedAtMs.toFixed(3)}`;
+  return `${arrived} w${sentAtMs.toFixed(3)}`;
 }
 
 /** Reads the upstream's send time back out of a token's text; undefined for unstamped tokens. */
 export function sentAtOf(text: string): number | undefined {
-  const start = text.indexOf(' w');
+  return stampOf(text, ' w');
+}
+
+/** Reads the moment the request reached the upstream out of a first token's text; undefined elsewhere. */
+export function requestArrivedAtOf(text: string): number | undefined {
+  return stampOf(text, ' r');
+}
+
+function stampOf(text: string, marker: ' w' | ' r'): number | undefined {
+  const start = text.indexOf(marker);
   if (start === -1) return undefined;
-  const value = Number(text.slice(start + 2));
+  const end = text.indexOf(' ', start + 2);
+  const value = Number(text.slice(start + 2, end === -1 ? undefined : end));
   return Number.isFinite(value) ? value : undefined;
 }
 

@@ -36,6 +36,7 @@ const server = Bun.serve({
   // Slow streams stay quiet between tokens for longer than Bun's 10 s default allows.
   idleTimeout: 0,
   async fetch(request) {
+    const arrivedAtMs = wallClockMs();
     const path = new URL(request.url).pathname;
     if (request.method === 'GET' && path === '/stats') {
       return Response.json({ openStreams, mostOpenStreams, requestCount });
@@ -63,7 +64,7 @@ const server = Bun.serve({
     }
     // Anthropic always reports usage; OpenAI only when asked, as the real API does.
     const includeUsage = wire === 'anthropic' || body.stream_options?.include_usage === true;
-    return streamResponse(wire, model, shape, includeUsage, request.signal);
+    return streamResponse({ wire, model, shape, includeUsage, clientGone: request.signal, arrivedAtMs });
   },
 });
 
@@ -83,7 +84,20 @@ function completeResponse(wire: Wire, model: string, shape: AnswerShape): Respon
   return new Response(body, { headers: { 'content-type': 'application/json' } });
 }
 
-function streamResponse(wire: Wire, model: string, shape: AnswerShape, includeUsage: boolean, clientGone: AbortSignal): Response {
+/** What a streamed answer is made from. */
+type StreamedAnswer = {
+  wire: Wire;
+  model: string;
+  shape: AnswerShape;
+  includeUsage: boolean;
+  /** Aborted when the gateway or client reading the stream went away. */
+  clientGone: AbortSignal;
+  /** When the request reached this server: a paced stream's first token carries it. */
+  arrivedAtMs: number;
+};
+
+function streamResponse(answer: StreamedAnswer): Response {
+  const { wire, model, shape, includeUsage } = answer;
   const headers = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
   const paced = isPaced(shape);
   const events = paced ? undefined : instantEvents(wire, model, shape, includeUsage);
@@ -100,7 +114,7 @@ function streamResponse(wire: Wire, model: string, shape: AnswerShape, includeUs
             await controller.flush();
           }
         } else {
-          await writePaced(controller, wire, model, shape, includeUsage, clientGone);
+          await writePaced(controller, answer);
         }
       } catch {
         // The reader went away; nothing to tell anyone.
@@ -114,14 +128,7 @@ function streamResponse(wire: Wire, model: string, shape: AnswerShape, includeUs
   return new Response(new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>), { headers });
 }
 
-async function writePaced(
-  controller: DirectController,
-  wire: Wire,
-  model: string,
-  shape: AnswerShape,
-  includeUsage: boolean,
-  clientGone: AbortSignal,
-): Promise<void> {
+async function writePaced(controller: DirectController, { wire, model, shape, includeUsage, clientGone, arrivedAtMs }: StreamedAnswer): Promise<void> {
   for (const event of streamHead(wire, model)) controller.write(event);
   await controller.flush();
   for (let index = 0; index < shape.chunks; index++) {
@@ -129,7 +136,7 @@ async function writePaced(
     if (wait > 0) await Bun.sleep(wait);
     // A gateway that gave up on this stream must not keep counting as an open one.
     if (clientGone.aborted) return;
-    controller.write(streamToken(wire, model, tokenText(wallClockMs())));
+    controller.write(streamToken(wire, model, tokenText(wallClockMs(), index === 0 ? arrivedAtMs : undefined)));
     await controller.flush();
   }
   for (const event of streamTail(wire, model, shape.chunks, includeUsage)) controller.write(event);
