@@ -6,11 +6,12 @@
  *
  * Time to first token is measured twice. As the client sees it (request sent → first content chunk read),
  * which includes the upstream's own wait before its first token: on this machine that wait is a timer in
- * a process sharing two cores with the gateway and the load generator, whose lateness varies by a
- * millisecond or more from stream to stream, so the p99 of two contenders' TTFTs differs by that noise as
- * much as by what the gateway adds. And as its path: the request's way to the upstream (sent → reached the
+ * a process sharing two cores with the gateway and the load generator, late by up to a millisecond and
+ * differently from stream to stream, so the p99 of two contenders' TTFTs differs by that noise as much as
+ * by what the gateway adds. And as its path: the request's way to the upstream (sent → reached the
  * upstream's handler) plus the first token's way back (upstream write → client read), per stream, both
  * stamped into the first token. The path is what a gateway can add to TTFT; the upstream's wait is not.
+ * The path still carries the client's and the upstream's own stalls, as direct's does.
  */
 import type { HttpCall } from './contenders.ts';
 import { SseReader, tallyEvent, emptyTally, requestArrivedAtOf, sentAtOf } from './sse-reader.ts';
