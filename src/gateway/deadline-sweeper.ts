@@ -28,7 +28,7 @@ export class DeadlineSweeper {
 
   /** Starts checking `call`'s deadlines, the shortest of which is `limitMs` long. */
   watch(call: Watched, limitMs: number): void {
-    this.resolve(limitMs);
+    this.shortenTickFor(limitMs);
     this.watched.add(call);
     this.timer ??= this.startTimer();
   }
@@ -38,7 +38,7 @@ export class DeadlineSweeper {
   }
 
   /** Makes the tick short enough for a limit of `limitMs`. */
-  private resolve(limitMs: number): void {
+  private shortenTickFor(limitMs: number): void {
     const tickMs = Math.min(maxTickMs, Math.max(minTickMs, Math.floor(limitMs / 20)));
     if (tickMs >= this.tickMs) return;
     this.tickMs = tickMs;
