@@ -13,8 +13,11 @@
  * capture), so that each part's cost is its row's distance from `on`. CPU is read per thread from /proc
  * before the load and after a settling pause (work a call leaves for later counts as its own). Threads are
  * grouped by name (Bun: "HTTP Client", "Worker", "HeapHelper"…; Node: "V8Worker", "libuv-worker"…); the
- * process's own id is its event loop. On Bun the table adds the garbage collections the runtime logged
- * (BUN_JSC_logGC) per 1,000 requests, and their pauses in µs per request. Medians over the rounds. Needs wrk.
+ * process's own id is its event loop. On Bun the table adds the garbage collections of the event loop's
+ * heap that the runtime logged (BUN_JSC_logGC) per 1,000 requests, their pauses in µs per request, and the
+ * KB they collected per request (the garbage a request leaves, which sets how often the event loop pauses,
+ * and moves far less from run to run than CPU), and the pauses of the worker threads' heaps, which hold up
+ * no request (gc-log.ts). Medians over the rounds. Needs wrk.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,7 +104,17 @@ function cpuBetween(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu
 const paths = benchPaths('lessllm-threads-');
 const { temporaryDirectory } = paths;
 
-type Round = { microsByThread: Map<string, number>; total: number; requestsPerSecond: number; collectionsPerThousand: number; pauseMicros: number };
+type Round = {
+  microsByThread: Map<string, number>;
+  total: number;
+  requestsPerSecond: number;
+  /** The event loop's heap: collections per 1,000 requests, their pauses in µs per request, KB collected per request. */
+  collectionsPerThousand: number;
+  pauseMicros: number;
+  collectedKb: number;
+  /** The worker threads' heaps (the SQLite log writer): their pauses, which hold up no request, in µs per request. */
+  otherPauseMicros: number;
+};
 
 try {
   const upstream = await startUpstream(paths);
@@ -149,8 +162,10 @@ try {
         microsByThread,
         total,
         requestsPerSecond: result.requestsPerSecond,
-        collectionsPerThousand: (collections.count * 1000) / result.requests,
-        pauseMicros: (collections.pauseMs * 1000) / result.requests,
+        collectionsPerThousand: (collections.eventLoop.count * 1000) / result.requests,
+        pauseMicros: (collections.eventLoop.pauseMs * 1000) / result.requests,
+        collectedKb: collections.eventLoop.collectedKb / result.requests,
+        otherPauseMicros: (collections.otherHeaps.pauseMs * 1000) / result.requests,
       });
       if (result.errors > 0) process.stderr.write(`${mode.name}: ${result.errors} errors\n`);
     }
@@ -160,13 +175,20 @@ try {
   const medianOf = (mode: Mode, pick: (run: Round) => number) => median(results.get(mode)!.map(pick));
   // Threads that took under 0.5 µs per request in every mode would only widen the table.
   const shown = threadNames.filter((name) => modes.some((mode) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0) >= 0.5));
-  const gcColumns = runtime === 'bun' ? ['GCs per 1,000 req', 'GC pause µs/req'] : [];
+  const gcColumns = runtime === 'bun' ? ['GCs per 1,000 req', 'GC pause µs/req', 'KB collected/req', 'other threads\' GC pause µs/req'] : [];
   console.log(`lessllm's CPU by thread on ${runtime}, scenario ${scenario.id}: µs per request, medians of ${rounds} rounds of ${seconds} s (wrk, 32 connections)\n`);
   console.log(`| telemetry | process | ${shown.join(' | ')} | ${[...gcColumns, 'req/s'].join(' | ')} |`);
   console.log(`|---|${'---:|'.repeat(shown.length + gcColumns.length + 2)}`);
   for (const mode of modes) {
     const cells = [medianOf(mode, (run) => run.total), ...shown.map((name) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0))].map((value) => value.toFixed(1));
-    if (runtime === 'bun') cells.push(medianOf(mode, (run) => run.collectionsPerThousand).toFixed(2), medianOf(mode, (run) => run.pauseMicros).toFixed(1));
+    if (runtime === 'bun') {
+      cells.push(
+        medianOf(mode, (run) => run.collectionsPerThousand).toFixed(2),
+        medianOf(mode, (run) => run.pauseMicros).toFixed(1),
+        medianOf(mode, (run) => run.collectedKb).toFixed(1),
+        medianOf(mode, (run) => run.otherPauseMicros).toFixed(1),
+      );
+    }
     cells.push(medianOf(mode, (run) => run.requestsPerSecond).toFixed(0));
     console.log(`| ${mode.name} | ${cells.join(' | ')} |`);
   }

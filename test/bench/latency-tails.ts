@@ -4,8 +4,9 @@
  * upstream's tokens 2 ms apart) and, with `--open-loop`, non-streaming requests at 1,000 a second, sent in
  * turn to direct, the floor that passes bodies through JavaScript, lessllm with telemetry off and lessllm
  * with full telemetry; beside each one's percentiles, what its event loop went through meanwhile: the
- * garbage collections Bun logged (BUN_JSC_logGC) and their pauses, its time on a core, its time runnable
- * but waiting for one, and how often the kernel preempted it. A p99 is set by the slowest one percent:
+ * garbage collections of its heap that Bun logged (BUN_JSC_logGC; not the worker threads', which pause no
+ * request: gc-log.ts) and their pauses, its time on a core, its time runnable but waiting for one, and
+ * how often the kernel preempted it. A p99 is set by the slowest one percent:
  * these say whether the gateway's own work, the collector or a core shared with the load generator and
  * the upstream held those back. Medians over rounds whose order rotates. Linux and Bun only.
  *
@@ -111,9 +112,9 @@ try {
         const stretch: Stretch =
           before && after
             ? {
-                collections: collections.count,
-                pauseMs: collections.pauseMs,
-                medianPauseMs: median(collections.pausesMs),
+                collections: collections.eventLoop.count,
+                pauseMs: collections.eventLoop.pauseMs,
+                medianPauseMs: median(collections.eventLoop.pausesMs),
                 runMs: after.runMs - before.runMs,
                 waitMs: after.waitMs - before.waitMs,
                 preemptions: after.preemptions - before.preemptions,
