@@ -19,7 +19,10 @@ export type HeapCollections = {
   count: number;
   pauseMs: number;
   pausesMs: number[];
-  /** What the collections freed: the heap's size before each, less its size after. */
+  /**
+   * What the collections freed: the heap's size before each, less its size after. A young collection frees
+   * what died young; what was promoted first is freed by a full collection, perhaps outside the stretch.
+   */
   collectedKb: number;
 };
 
