@@ -7,6 +7,7 @@
 import { loadTokenizer, type Tokenizer } from '../runtime/load-tokenizer.ts';
 import type { AssistantPart, CanonicalRequest, CanonicalMessage } from './canonical-request.ts';
 import { assertNever } from './stream-events.ts';
+import { TextCountCache } from './text-count-cache.ts';
 
 /** Per-message framing tokens in the chat format (role markers), as OpenAI documents for its models. */
 const tokensPerMessage = 3;
@@ -24,7 +25,24 @@ let tokenizer: Tokenizer | undefined;
 const longestCountedRun = 256;
 const longRun = new RegExp(`\\S{${longestCountedRun + 1},}`, 'g');
 
+/**
+ * Counts of texts at least this long are kept (text-count-cache.ts): a conversation is counted again with
+ * every turn. Shorter ones take microseconds to count, and would only churn the cache.
+ */
+const keptFromChars = 1024;
+/** 4 Mi characters (4–8 MB): the histories of some thirty coding agents like the benchmark's. */
+const counts = new TextCountCache(4 * 1024 * 1024);
+
 export function countTextTokens(text: string): number {
+  if (text.length < keptFromChars) return countTokens(text);
+  const known = counts.get(text);
+  if (known !== undefined) return known;
+  const count = countTokens(text);
+  counts.set(text, count);
+  return count;
+}
+
+function countTokens(text: string): number {
   if (text.length === 0) return 0;
   tokenizer ??= loadTokenizer();
   if (text.length <= longestCountedRun) return tokenizer.countTokens(text);

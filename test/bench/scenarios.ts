@@ -70,24 +70,26 @@ export function agentRequestBody(model: string): string {
 }
 
 /**
- * What a coding agent sends on its sixteenth turn: long instructions, its tools, and every earlier tool
- * call with the file it returned (source text: quotes, backslashes and newlines to escape, a little
- * non-ASCII). The same bytes every time; about 130 KB.
+ * What a coding agent sends on a turn (the benchmark's request: its sixteenth): long instructions, its
+ * tools, and every earlier tool call with the file it returned (source text: quotes, backslashes and
+ * newlines to escape, a little non-ASCII). The same bytes every time; about 130 KB on the sixteenth turn.
+ * `session` puts other paths in the files, for a session whose text differs from the benchmark's.
  */
-function agentConversation(): { messages: unknown[]; tools: unknown[] } {
+export function agentConversation(turn = 16, session?: number): { messages: unknown[]; tools: unknown[] } {
+  const root = session === undefined ? 'src' : `src/s${session}`;
   const source = (file: number, lines: number) =>
     Array.from(
       { length: lines },
-      (_, line) => `  const value${line} = await read("src/module${file}/part${line}.ts", { encoding: 'utf8' }); // step ${line}\n\tif (!value${line}) throw new Error(\`missing \\ ${line}\`);`,
+      (_, line) => `  const value${line} = await read("${root}/module${file}/part${line}.ts", { encoding: 'utf8' }); // step ${line}\n\tif (!value${line}) throw new Error(\`missing \\ ${line}\`);`,
     ).join('\n');
   const messages: unknown[] = [
     { role: 'system', content: `You are a careful coding agent. Résumé of the rules — read them all:\n${source(0, 150)}` },
     { role: 'user', content: 'Find why the build fails and fix it. 🙂' },
   ];
-  for (let turn = 1; turn <= 15; turn++) {
-    const id = `call_${turn.toString().padStart(4, '0')}`;
-    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path: `src/module${turn}/index.ts` }) } }] });
-    messages.push({ role: 'tool', tool_call_id: id, content: source(turn, 50) });
+  for (let earlier = 1; earlier < turn; earlier++) {
+    const id = `call_${earlier.toString().padStart(4, '0')}`;
+    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path: `src/module${earlier}/index.ts` }) } }] });
+    messages.push({ role: 'tool', tool_call_id: id, content: source(earlier, 50) });
   }
   const tools = Array.from({ length: 20 }, (_, index) => ({
     type: 'function',
