@@ -13,6 +13,9 @@ import { GatewayError } from '../core/gateway-error.ts';
 import type { CallAbort } from './call-abort.ts';
 import type { DeadlineSweeper, Watched } from './deadline-sweeper.ts';
 
+/** The timeouts of one try, one phase after another; the total one is the call's. */
+type PhaseKind = Exclude<TimeoutKind, 'total'>;
+
 const describe: Record<TimeoutKind, string> = {
   connect: 'did not start answering (response headers)',
   first_byte: 'sent no response body',
@@ -39,7 +42,7 @@ export class CallDeadlines implements Watched {
   private totalMs = 0;
   private totalProviderName = '';
   /** The phase of the current try being timed, its limit, and since when it counts. */
-  private phase: Exclude<TimeoutKind, 'total'> | undefined;
+  private phase: PhaseKind | undefined;
   private phaseLimitMs = 0;
   private phaseSince = 0;
   private lastChunkAt = 0;
@@ -114,7 +117,7 @@ export class CallDeadlines implements Watched {
     if (now - since >= this.phaseLimitMs) this.fire(phase, this.phaseLimitMs, this.providerName);
   }
 
-  private arm(kind: Exclude<TimeoutKind, 'total'>, limitMs: number): void {
+  private arm(kind: PhaseKind, limitMs: number): void {
     this.pausePhase();
     if (limitMs <= 0) return;
     this.phase = kind;
