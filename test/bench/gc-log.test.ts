@@ -25,6 +25,12 @@ describe('the GC log', () => {
     assert.equal(otherHeaps.collectedKb, 1800);
   });
 
+  it("counts a lone heap's collections as the event loop's even when they freed nothing", () => {
+    const { eventLoop, otherHeaps } = collectionsIn(line('0x4df33228118', 'EdenCollection', 30000, 30000, 0.9));
+    assert.deepEqual(eventLoop, { count: 1, pauseMs: 0.9, pausesMs: [0.9], collectedKb: 0 });
+    assert.equal(otherHeaps.count, 0);
+  });
+
   it('finds no collections in a log without any', () => {
     const { eventLoop, otherHeaps } = collectionsIn('lessllm listening on http://127.0.0.1:8080\n[GC<0x1>: starting 0.158964ms]');
     assert.equal(eventLoop.count, 0);

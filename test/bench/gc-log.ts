@@ -38,8 +38,9 @@ export function collectionsIn(log: string): { eventLoop: HeapCollections; otherH
     collections.pausesMs.push(Number(pauseMs));
     collections.collectedKb += Math.max(0, Number(beforeKb) - Number(afterKb));
   }
-  let eventLoop = emptyCollections();
-  for (const collections of heaps.values()) if (collections.collectedKb > eventLoop.collectedKb) eventLoop = collections;
+  let eventLoop: HeapCollections | undefined;
+  for (const collections of heaps.values()) if (eventLoop === undefined || collections.collectedKb > eventLoop.collectedKb) eventLoop = collections;
+  eventLoop ??= emptyCollections();
   const otherHeaps = emptyCollections();
   for (const collections of heaps.values()) {
     if (collections === eventLoop) continue;
