@@ -43,7 +43,7 @@ function agentRequest(session: number, turn: number): CanonicalRequest {
 }
 
 const millis = trees.map(() => Array.from({ length: turns }, () => [] as number[]));
-const tokens: number[] = [];
+let tokens: number[] = [];
 for (let round = 0; round <= rounds; round++) {
   const order = round % 2 === 0 ? [0, 1] : [1, 0];
   const counts = trees.map(() => [] as number[]);
@@ -59,7 +59,7 @@ for (let round = 0; round <= rounds; round++) {
   counts[0].forEach((count, turn) => {
     if (counts[1][turn] !== count) throw new Error(`session ${round}, turn ${turn + 1}: ${trees[0].tree} counts ${count} tokens, ${trees[1].tree} ${counts[1][turn]}`);
   });
-  tokens.splice(0, turns, ...counts[0]);
+  tokens = counts[0];
 }
 
 console.log(`Estimating an agent's request, turn by turn: median ms of ${rounds} sessions (after a warm-up session)\n`);
