@@ -91,6 +91,13 @@ export type CallEnd = {
   overheadMs: number;
   /** The exact response body for a non-streaming call (client's format); undefined for streams. */
   responseBody: string | undefined;
+  /**
+   * A complete answer passed through as the upstream's bytes (the client's own protocol), not read by the
+   * gateway: the observer reads it (its text as responseBody, its events, an error if it is not a valid
+   * answer) when it records the call, so that a call no one records never pays for it. Set only when
+   * responseBody is not, and no event was reported.
+   */
+  unreadBody?: Uint8Array;
   /** The target that answered (or was tried last), when it is not the first one in CallStart. */
   target?: CallTarget;
   /** Upstream requests sent (0 for a call answered before or without one). */
@@ -108,8 +115,6 @@ export interface CallTrace {
   onEvent(event: StreamEvent, atMonotonicMs: number): void;
   /** Exactly once. */
   end(result: CallEnd): void;
-  /** Set when nothing reads the events (telemetry off): what would only be decoded for them need not be. */
-  readonly ignoresEvents?: true;
 }
 
 /**
@@ -129,7 +134,7 @@ export interface CallObserver {
   refused(refusal: Refusal): void;
 }
 
-const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {}, ignoresEvents: true };
+const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
 
 /** What the gateway uses when telemetry is off. */
 export const noopObserver: CallObserver = { startCall: () => noopTrace, refused() {} };

@@ -63,6 +63,8 @@ export type CallOutcome = {
   responseBytes: number;
   chunkCount: number;
   responseBody?: string;
+  /** A complete answer forwarded unread (passthrough): see CallEnd.unreadBody. */
+  unreadBody?: Uint8Array;
   /** Tokens the call used, when known here (for per-key token limits). */
   usage?: { inputTokens: number; outputTokens: number };
 };
@@ -84,6 +86,7 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
     chunkCount: outcome.chunkCount,
     overheadMs: overheadMsOf(context, endMonotonicMs, outcome.cancelled ?? false),
     responseBody: outcome.responseBody,
+    unreadBody: outcome.unreadBody,
     target: context.currentPlan ? targetOf(context.currentPlan) : undefined,
     attempts: context.attempts,
     failedAttempts: context.failedAttempts,

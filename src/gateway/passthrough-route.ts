@@ -4,12 +4,12 @@
  * telemetry. The only thing ever added is an in-band error when the upstream stream breaks, so that a
  * cut-off stream never looks complete.
  */
-import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
+import type { GatewayError } from '../core/gateway-error.ts';
 import { createEventBoundarySplitter, createSseTap } from '../core/sse.ts';
-import { responseToEvents } from '../core/response-events.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
+import { readCompleteAnswer } from '../protocols/complete-answer.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import { answerConverted } from './converted-route.ts';
 import { endCall, redactedEvent, streamBreakError, type CallContext } from './call-context.ts';
@@ -56,33 +56,23 @@ export function answerPassthrough(
   }
 }
 
-/** Non-streaming: the exact bytes go back; telemetry decodes them after the response is on its way. */
+/** Non-streaming: the exact bytes go back; they are read after the response is on its way. */
 function forwardComplete(context: CallContext, protocol: Protocol, upstream: Response, bytes: Uint8Array<ArrayBuffer>, headers: Headers): Response {
   headers.set('content-type', upstream.headers.get('content-type') ?? 'application/json');
   const response = new Response(bytes, { status: upstream.status, headers });
   // The call is reported after the client has its answer; its duration ends here.
   context.respondedAt = performance.now();
-  if (context.trace.ignoresEvents) {
-    endCall(context, { status: upstream.status, error: undefined, responseHeaders: headers, responseBytes: bytes.byteLength, chunkCount: 0, responseBody: undefined });
+  const outcome = { status: upstream.status, responseHeaders: headers, responseBytes: bytes.byteLength, chunkCount: 0 };
+  if (!context.chargesTokens) {
+    // Telemetry reads the answer when it records the call, on a later turn of the event loop.
+    endCall(context, { ...outcome, unreadBody: bytes });
     return response;
   }
-  const record = () => {
-    const text = utf8Decoder.decode(bytes);
-    let events: StreamEvent[] = [];
-    let error: GatewayError | undefined;
-    try {
-      events = responseToEvents(protocol.decodeResponse(JSON.parse(text)));
-    } catch (decodeError) {
-      error = toGatewayError(decodeError);
-    }
-    const now = performance.now();
-    for (const event of events) context.trace.onEvent(event, now);
-    endCall(context, { status: upstream.status, error, responseHeaders: headers, responseBytes: bytes.byteLength, chunkCount: 0, responseBody: text });
-  };
-  // A key with a tokens-per-minute limit is charged before its next request can arrive; otherwise the
-  // answer goes out first and telemetry decodes it on a later turn.
-  if (context.chargesTokens) record();
-  else setTimeout(record, 0);
+  // A key with a tokens-per-minute limit is charged before its next request can arrive: read now.
+  const { text, events, error } = readCompleteAnswer(protocol, bytes);
+  const now = performance.now();
+  for (const event of events) context.trace.onEvent(event, now);
+  endCall(context, { ...outcome, error, responseBody: text });
   return response;
 }
 

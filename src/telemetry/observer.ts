@@ -19,6 +19,7 @@ import { logRowOf } from './log-table/row.ts';
 import type { CallMetrics, DroppedKind } from './metrics.ts';
 import type { PriceTable } from './pricing.ts';
 import { RecordingLine } from './recording-line.ts';
+import { readCompleteAnswer } from '../protocols/complete-answer.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
 export type ObserverParts = {
@@ -128,7 +129,7 @@ class CallRecorder implements CallTrace {
   end(result: CallEnd): void {
     if (this.result !== undefined) return;
     this.result = result;
-    this.textChars = this.start.rawRequestBody.length + (result.responseBody?.length ?? 0);
+    this.textChars = this.start.rawRequestBody.length + (result.responseBody?.length ?? result.unreadBody?.byteLength ?? 0);
     try {
       if (this.start.stream) this.context.parts.metrics?.streamEnded(this.start);
       this.context.line.add(this);
@@ -147,14 +148,17 @@ class CallRecorder implements CallTrace {
     }
   }
 
-  private record(end: CallEnd): void {
+  private record(reported: CallEnd): void {
     const { parts } = this.context;
+    const { end, accumulator } = reported.unreadBody
+      ? readAnswerOf(this.start, reported, reported.unreadBody)
+      : { end: reported, accumulator: this.accumulator ?? accumulatorFromBody(this.start, reported) };
     const summary = summarizeCall(
       {
         start: this.start,
         end,
         firstContentAtMs: this.firstContentAtMs,
-        accumulator: this.accumulator ?? accumulatorFromBody(this.start, end),
+        accumulator,
       },
       parts.prices,
     );
@@ -173,6 +177,14 @@ class CallRecorder implements CallTrace {
       parts.logWriter.enqueue(logRowOf(summary, ids, content, http));
     }
   }
+}
+
+/** The call's end with the answer it passed through unread now read: its text, its events, and its error if it has one. */
+function readAnswerOf(start: CallStart, end: CallEnd, body: Uint8Array): { end: CallEnd; accumulator: ResponseAccumulator | undefined } {
+  const answer = readCompleteAnswer(protocolOf(start.clientProtocol), body);
+  let accumulator: ResponseAccumulator | undefined;
+  for (const event of answer.events) (accumulator ??= new ResponseAccumulator()).add(event);
+  return { end: { ...end, unreadBody: undefined, responseBody: answer.text, error: end.error ?? answer.error }, accumulator };
 }
 
 /** A non-streaming response the gateway reported only as its body: decoded here, off the hot path. */

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { accumulate } from '../../src/core/accumulate.ts';
 import { callEnd, callStart, play, protocols, upstreamEvents, type StartOptions } from './support/calls.ts';
 import { eventNamed, jsonOf, openAiStreamBody, useSpanExport } from './support/span-export.ts';
+import { STATUS_ERROR } from './support/otlp-receiver.ts';
 
 const spanExport = useSpanExport();
 const { startTelemetry, exported } = spanExport;
@@ -150,6 +151,31 @@ describe('the events of a call', () => {
     assert.equal(client.attributes['gen_ai.usage.output_tokens'], 1);
     assert.equal(client.attributes['lessllm.ttft'], undefined, 'a non-streaming answer has no time to first token');
     assert.equal(client.attributes['gen_ai.response.time_to_first_chunk'], undefined);
+  });
+
+  it('read a non-streaming answer passed through unread when the call is recorded, and mark one that is not a valid answer', async () => {
+    const telemetry = await startTelemetry();
+    const body = { model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] };
+    const sent = '{"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}}';
+    const broken = '{"id":"chatcmpl-3","choices":';
+    for (const text of [sent, broken]) {
+      const start = callStart({ protocol: 'openai-chat', body });
+      const unreadBody = new TextEncoder().encode(text);
+      telemetry.observer.startCall(start).end(callEnd(start.startMonotonicMs + 80, { unreadBody, responseBytes: unreadBody.byteLength, chunkCount: 0, responseHeaders: { 'content-type': 'application/json' } }));
+    }
+
+    const [answered, failed] = await exported(telemetry, 2);
+    assert.equal(eventNamed(answered.client, 'lessllm.response')!.attributes['lessllm.body'], sent);
+    assert.equal(answered.client.attributes['gen_ai.response.model'], 'gpt-4.1-2025-04-14');
+    assert.equal(answered.client.attributes['gen_ai.usage.input_tokens'], 8);
+    assert.equal(answered.client.attributes['gen_ai.usage.output_tokens'], 1);
+    assert.deepEqual(answered.client.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    assert.equal(answered.client.attributes['error.type'], undefined);
+    // What the client got is recorded as it got it, and the span says it was no valid answer.
+    assert.equal(failed.client.attributes['error.type'], 'api_error');
+    assert.equal(failed.client.status.code, STATUS_ERROR);
+    assert.equal(failed.client.attributes['gen_ai.usage.input_tokens'], undefined);
+    assert.equal(eventNamed(failed.client, 'lessllm.response')!.attributes['lessllm.body'], broken);
   });
 });
 

@@ -91,6 +91,7 @@ export type EndOptions = {
   error?: GatewayError;
   cancelled?: boolean;
   responseBody?: string;
+  unreadBody?: Uint8Array;
   responseHeaders?: Record<string, string>;
   responseBytes?: number;
   chunkCount?: number;
@@ -131,6 +132,7 @@ export function callEnd(endMonotonicMs: number, options: EndOptions = {}): CallE
     chunkCount: options.chunkCount ?? 10,
     overheadMs: options.overheadMs ?? 0.4,
     responseBody: options.responseBody,
+    unreadBody: options.unreadBody,
   };
 }
 
