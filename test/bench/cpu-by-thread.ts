@@ -17,7 +17,9 @@
  * heap that the runtime logged (BUN_JSC_logGC) per 1,000 requests, their pauses in µs per request, and the
  * KB they collected per request (the garbage a request leaves, which sets how often the event loop pauses,
  * and moves far less from run to run than CPU), and the pauses of the worker threads' heaps, which hold up
- * no request (gc-log.ts). Medians over the rounds. Needs wrk.
+ * no request (gc-log.ts). The last column is how much of the machine's CPU stayed idle during the load
+ * (/proc/stat): with the event loop near a whole core and cores to spare, the event loop bounds the
+ * throughput; with none to spare, the CPU of every thread does. Medians over the rounds. Needs wrk.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +67,13 @@ const modes: readonly Mode[] = [
 ];
 
 type ThreadCpu = { name: string; milliseconds: number };
+
+/** The machine's idle and total CPU time so far, in clock ticks (the first line of /proc/stat). */
+function machineCpu(): { idle: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait …: iowait counts as idle.
+  return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, value) => sum + value, 0) };
+}
 
 /** CPU milliseconds so far of each of the process's threads, by thread id. */
 function cpuByThread(pid: number): Map<string, ThreadCpu> {
@@ -114,6 +123,8 @@ type Round = {
   collectedKb: number;
   /** The worker threads' heaps (the SQLite log writer): their pauses, which hold up no request, in µs per request. */
   otherPauseMicros: number;
+  /** Per cent of the machine's CPU that stayed idle while the load ran. */
+  machineIdlePercent: number;
 };
 
 try {
@@ -151,7 +162,9 @@ try {
       log.text = '';
       const before = cpuByThread(pid);
       const processBefore = cpuTimeMs(pid);
+      const machineBefore = machineCpu();
       const result = await runWrk(call, { connections: 32, seconds, scriptDirectory: temporaryDirectory });
+      const machineAfter = machineCpu();
       await Bun.sleep(settleMs);
       const microsByThread = new Map<string, number>();
       for (const [name, milliseconds] of cpuBetween(before, cpuByThread(pid))) microsByThread.set(name, (milliseconds * 1000) / result.requests);
@@ -166,6 +179,7 @@ try {
         pauseMicros: (collections.eventLoop.pauseMs * 1000) / result.requests,
         collectedKb: collections.eventLoop.collectedKb / result.requests,
         otherPauseMicros: (collections.otherHeaps.pauseMs * 1000) / result.requests,
+        machineIdlePercent: (100 * (machineAfter.idle - machineBefore.idle)) / (machineAfter.total - machineBefore.total),
       });
       if (result.errors > 0) process.stderr.write(`${mode.name}: ${result.errors} errors\n`);
     }
@@ -177,8 +191,8 @@ try {
   const shown = threadNames.filter((name) => modes.some((mode) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0) >= 0.5));
   const gcColumns = runtime === 'bun' ? ['GCs per 1,000 req', 'GC pause µs/req', 'KB collected/req', 'other threads\' GC pause µs/req'] : [];
   console.log(`lessllm's CPU by thread on ${runtime}, scenario ${scenario.id}: µs per request, medians of ${rounds} rounds of ${seconds} s (wrk, 32 connections)\n`);
-  console.log(`| telemetry | process | ${shown.join(' | ')} | ${[...gcColumns, 'req/s'].join(' | ')} |`);
-  console.log(`|---|${'---:|'.repeat(shown.length + gcColumns.length + 2)}`);
+  console.log(`| telemetry | process | ${shown.join(' | ')} | ${[...gcColumns, 'req/s', 'machine idle %'].join(' | ')} |`);
+  console.log(`|---|${'---:|'.repeat(shown.length + gcColumns.length + 3)}`);
   for (const mode of modes) {
     const cells = [medianOf(mode, (run) => run.total), ...shown.map((name) => medianOf(mode, (run) => run.microsByThread.get(name) ?? 0))].map((value) => value.toFixed(1));
     if (runtime === 'bun') {
@@ -189,7 +203,7 @@ try {
         medianOf(mode, (run) => run.otherPauseMicros).toFixed(1),
       );
     }
-    cells.push(medianOf(mode, (run) => run.requestsPerSecond).toFixed(0));
+    cells.push(medianOf(mode, (run) => run.requestsPerSecond).toFixed(0), medianOf(mode, (run) => run.machineIdlePercent).toFixed(1));
     console.log(`| ${mode.name} | ${cells.join(' | ')} |`);
   }
 } finally {
