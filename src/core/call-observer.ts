@@ -130,11 +130,16 @@ export type Refusal = {
 };
 
 export interface CallObserver {
+  /**
+   * False when nothing is recorded (telemetry off): the gateway then skips gathering what a call's start
+   * and end would report (its headers without secrets, the upstream's URL), which cost a few µs a call.
+   */
+  readonly recordsCalls: boolean;
   startCall(start: CallStart): CallTrace;
   refused(refusal: Refusal): void;
 }
 
-const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
+export const noopTrace: CallTrace = { upstreamHeaders: () => ({}), onEvent() {}, end() {} };
 
 /** What the gateway uses when telemetry is off. */
-export const noopObserver: CallObserver = { startCall: () => noopTrace, refused() {} };
+export const noopObserver: CallObserver = { recordsCalls: false, startCall: () => noopTrace, refused() {} };

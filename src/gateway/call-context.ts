@@ -15,6 +15,8 @@ export type CallContext = {
   body: Record<string, unknown>;
   stream: boolean;
   trace: CallTrace;
+  /** Whether telemetry records the call: the end it is told is gathered only then (CallObserver.recordsCalls). */
+  recorded: boolean;
   /** performance.now() at arrival. */
   startedAt: number;
   /**
@@ -69,12 +71,18 @@ export type CallOutcome = {
   usage?: { inputTokens: number; outputTokens: number };
 };
 
-/** Reports the end of the call to telemetry, exactly once. */
+/** Ends the call, exactly once: its deadlines, the shutdown registry and the key's limits, and telemetry when it records the call. */
 export function endCall(context: CallContext, outcome: CallOutcome): void {
   if (context.ended) return;
   context.ended = true;
   context.stopWatchingClient();
   context.deadlines.clear();
+  if (context.recorded) reportEnd(context, outcome);
+  context.onEnd?.(outcome.usage);
+}
+
+/** Tells telemetry how the call ended. */
+function reportEnd(context: CallContext, outcome: CallOutcome): void {
   const endMonotonicMs = context.respondedAt ?? performance.now();
   context.trace.end({
     endMonotonicMs,
@@ -92,7 +100,6 @@ export function endCall(context: CallContext, outcome: CallOutcome): void {
     failedAttempts: context.failedAttempts,
     timeout: context.deadlines.fired,
   });
-  context.onEnd?.(outcome.usage);
 }
 
 /** Notes that the upstream (or the local answer) was just heard from. */

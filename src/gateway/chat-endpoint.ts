@@ -3,7 +3,7 @@
  * client's protocol, route by model, admit under the key's limits, get an answer from the route's
  * targets (retrying and falling back before the first byte), and hand it to the runner for its kind.
  */
-import type { CallObserver, ClientProtocolName, RouteKind } from '../core/call-observer.ts';
+import { noopTrace, type CallObserver, type ClientProtocolName, type RouteKind } from '../core/call-observer.ts';
 import type { CanonicalRequest } from '../core/canonical-request.ts';
 import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/gateway-config.ts';
@@ -89,7 +89,8 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
     if (admitted instanceof GatewayError) return refuse(admitted);
     const meter = key.limits.tokensPerMinute > 0 ? new UsageMeter(parsed.raw.length) : undefined;
 
-    const trace = observer.startCall({
+    // With telemetry off nothing reads a call's start: what it is made of is not gathered.
+    const trace = !observer.recordsCalls ? noopTrace : observer.startCall({
       startEpochMs,
       startMonotonicMs: startedAt,
       clientProtocol: clientProtocolName,
@@ -128,6 +129,7 @@ export function createChatEndpoint(clientProtocol: Protocol, dependencies: ChatE
       body: parsed.body,
       stream,
       trace: meter ? meter.wrap(trace) : trace,
+      recorded: observer.recordsCalls,
       startedAt,
       upstreamAbort,
       stopWatchingClient: () => incoming.signal.removeEventListener('abort', onClientGone),

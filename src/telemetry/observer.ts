@@ -59,6 +59,7 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
   };
   const context: RecorderContext = { parts, line, failed };
   return {
+    recordsCalls: true,
     startCall(start) {
       try {
         return new CallRecorder(start, context);
