@@ -11,6 +11,7 @@ import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-o
 import { responseToEvents } from '../core/response-events.ts';
 import { parseJsonSafely } from '../core/sse.ts';
 import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
+import { readCompleteAnswer } from '../protocols/complete-answer.ts';
 import { callSpanRecords, isSampled, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
 import { summarizeCall } from './call-summary.ts';
 import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
@@ -19,7 +20,6 @@ import { logRowOf } from './log-table/row.ts';
 import type { CallMetrics, DroppedKind } from './metrics.ts';
 import type { PriceTable } from './pricing.ts';
 import { RecordingLine } from './recording-line.ts';
-import { readCompleteAnswer } from '../protocols/complete-answer.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
 export type ObserverParts = {
