@@ -14,7 +14,11 @@ export type ReadAnswer = { text: string; events: StreamEvent[]; error: GatewayEr
 const utf8Decoder = new TextDecoder();
 
 export function readCompleteAnswer(protocol: Protocol, bytes: Uint8Array): ReadAnswer {
-  const text = utf8Decoder.decode(bytes);
+  return readCompleteAnswerText(protocol, utf8Decoder.decode(bytes));
+}
+
+/** The same, for an answer already decoded to text. */
+export function readCompleteAnswerText(protocol: Protocol, text: string): ReadAnswer {
   try {
     return { text, events: responseToEvents(protocol.decodeResponse(JSON.parse(text))), error: undefined };
   } catch (decodeError) {

@@ -8,10 +8,8 @@
  */
 import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-observer.ts';
-import { responseToEvents } from '../core/response-events.ts';
-import { parseJsonSafely } from '../core/sse.ts';
 import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
-import { readCompleteAnswer } from '../protocols/complete-answer.ts';
+import { readCompleteAnswer, readCompleteAnswerText } from '../protocols/complete-answer.ts';
 import { callSpanRecords, isSampled, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
 import { summarizeCall } from './call-summary.ts';
 import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
@@ -183,21 +181,18 @@ class CallRecorder implements CallTrace {
 /** The call's end with the answer it passed through unread now read: its text, its events, and its error if it has one. */
 function readAnswerOf(start: CallStart, end: CallEnd, body: Uint8Array): { end: CallEnd; accumulator: ResponseAccumulator | undefined } {
   const answer = readCompleteAnswer(protocolOf(start.clientProtocol), body);
-  let accumulator: ResponseAccumulator | undefined;
-  for (const event of answer.events) (accumulator ??= new ResponseAccumulator()).add(event);
-  return { end: { ...end, unreadBody: undefined, responseBody: answer.text, error: end.error ?? answer.error }, accumulator };
+  return { end: { ...end, unreadBody: undefined, responseBody: answer.text, error: end.error ?? answer.error }, accumulator: accumulatorOf(answer.events) };
 }
 
 /** A non-streaming response the gateway reported only as its body: decoded here, off the hot path. */
 function accumulatorFromBody(start: CallStart, end: CallEnd): ResponseAccumulator | undefined {
   if (end.responseBody === undefined || end.status >= 400) return undefined;
-  const parsed = parseJsonSafely(end.responseBody);
-  if (!parsed.ok) return undefined;
-  try {
-    const accumulator = new ResponseAccumulator();
-    for (const event of responseToEvents(protocolOf(start.clientProtocol).decodeResponse(parsed.value))) accumulator.add(event);
-    return accumulator;
-  } catch {
-    return undefined;
-  }
+  return accumulatorOf(readCompleteAnswerText(protocolOf(start.clientProtocol), end.responseBody).events);
+}
+
+/** The events folded up; undefined when there are none (an answer that did not decode). */
+function accumulatorOf(events: readonly StreamEvent[]): ResponseAccumulator | undefined {
+  let accumulator: ResponseAccumulator | undefined;
+  for (const event of events) (accumulator ??= new ResponseAccumulator()).add(event);
+  return accumulator;
 }
