@@ -1,10 +1,12 @@
 /**
  * POST /v1/messages/count_tokens (coding agents call it before every turn): asked of the upstream when
- * the route leads to Anthropic, estimated with a real tokenizer otherwise.
+ * the route leads to Anthropic, estimated with a real tokenizer otherwise (on the counting thread: an agent's
+ * whole conversation, every turn).
  */
 import type { CallObserver } from '../core/call-observer.ts';
 import { toGatewayError, type GatewayError } from '../core/gateway-error.ts';
-import { estimateRequestTokens } from '../core/token-count.ts';
+import { requestTokenTexts } from '../core/token-count.ts';
+import { tokenCounter } from '../core/token-counter.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { anthropicMessagesProtocol as protocol } from '../protocols/anthropic-messages/index.ts';
 import { anthropicMessagesEndpoint } from '../providers/anthropic.ts';
@@ -43,7 +45,7 @@ export function createCountTokensEndpoint(config: GatewayConfig, router: Router,
       } catch (error) {
         return refuse(toGatewayError(error));
       }
-      return jsonResponse(200, { input_tokens: estimateRequestTokens(canonical) });
+      return jsonResponse(200, { input_tokens: await tokenCounter.count(requestTokenTexts(canonical)) });
     }
     try {
       const endpoint = anthropicMessagesEndpoint(target.provider, incoming.headers, 'count_tokens');

@@ -7,7 +7,7 @@
 import type { CallEnd, CallStart } from '../core/call-observer.ts';
 import type { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalResponse, Usage } from '../core/canonical-response.ts';
-import { estimateContentTokens, estimateRequestTokens } from '../core/token-count.ts';
+import { contentTokenTexts, countTokenTexts, requestTokenTexts, type TokenTexts } from '../core/token-count.ts';
 import { costOf, type Cost, type PriceTable } from './pricing.ts';
 import { ERROR_TYPE_CANCELLED } from './semconv.ts';
 
@@ -41,15 +41,54 @@ export type CallObservations = {
   accumulator: ResponseAccumulator | undefined;
 };
 
-export function summarizeCall(observations: CallObservations, prices: PriceTable): CallSummary {
+/**
+ * A finished call's observations read: what came back, whether it finished, and what the tokenizer must
+ * count before the call can be summarised (the upstream's numbers when it sent them and the response is
+ * complete; otherwise the output is counted from what did arrive, and the input too when the upstream
+ * reported none: a stream that was cut off or abandoned has usage only from its start, as Anthropic
+ * reports input tokens first). A call that failed before any response used no tokens.
+ */
+export type ReadCall = {
+  observations: CallObservations;
+  /** The observations' start, naming the target that answered after a fallback. */
+  start: CallStart;
+  response: CanonicalResponse | undefined;
+  errorType: string | undefined;
+  /** Undefined when the upstream's usage stands as it reported it. */
+  tokensToCount: { output: TokenTexts; input: TokenTexts | undefined } | undefined;
+};
+
+/** What the tokenizer counted of `ReadCall.tokensToCount`. */
+export type CountedTokens = { output: number; input: number | undefined };
+
+export function readCall(observations: CallObservations): ReadCall {
   const { end, accumulator } = observations;
   // After a fallback, the target that answered is the one every record names.
   const start = end.target ? { ...observations.start, ...end.target } : observations.start;
-  const durationMs = Math.max(0, end.endMonotonicMs - start.startMonotonicMs);
   const response = accumulator?.toResponse();
   const finished = accumulator?.finish !== undefined;
   const errorType = errorTypeOf(end);
-  const { usage, estimated } = usageOf(start, response, finished, errorType === undefined);
+  let tokensToCount: ReadCall['tokensToCount'];
+  if (response !== undefined && !(response.usageReported && (finished || errorType === undefined))) {
+    tokensToCount = { output: contentTokenTexts(response.content), input: response.usageReported ? undefined : requestTextsOf(start) };
+  }
+  return { observations, start, response, errorType, tokensToCount };
+}
+
+function requestTextsOf(start: CallStart): TokenTexts {
+  const request = safely(start.canonicalRequest);
+  return request ? requestTokenTexts(request) : { texts: [], fixedTokens: 0 };
+}
+
+/**
+ * `counted`: the counts of `call.tokensToCount`, counted off the event loop (src/core/token-counter.ts);
+ * without them they are counted here.
+ */
+export function summarizeCall(call: ReadCall, prices: PriceTable, counted?: CountedTokens): CallSummary {
+  const { observations, start, response, errorType } = call;
+  const { end, accumulator } = observations;
+  const durationMs = Math.max(0, end.endMonotonicMs - start.startMonotonicMs);
+  const { usage, estimated } = usageOf(call, counted);
 
   let ttftMs: number | undefined;
   let tpotMs: number | undefined;
@@ -82,28 +121,18 @@ export function summarizeCall(observations: CallObservations, prices: PriceTable
   };
 }
 
-/**
- * The upstream's numbers when it sent them and the response is complete. Otherwise count: a stream that
- * was cut off or abandoned has usage only from its start (Anthropic reports input tokens first), so its
- * output is counted from what did arrive. A call that failed before any response used no tokens.
- */
-function usageOf(
-  start: CallStart,
-  response: CanonicalResponse | undefined,
-  finished: boolean,
-  succeeded: boolean,
-): { usage: Usage | undefined; estimated: boolean } {
+/** The upstream's usage, or what was counted; an output the upstream under-reported (a stream cut off) is raised to the count. */
+function usageOf({ response, tokensToCount }: ReadCall, counted: CountedTokens | undefined): { usage: Usage | undefined; estimated: boolean } {
   if (response === undefined) return { usage: undefined, estimated: false };
-  if (response.usageReported && (finished || succeeded)) return { usage: response.usage, estimated: false };
-  const outputTokens = estimateContentTokens(response.content);
+  if (tokensToCount === undefined) return { usage: response.usage, estimated: false };
+  const outputTokens = counted?.output ?? countTokenTexts(tokensToCount.output);
   if (response.usageReported) {
     return {
       usage: { ...response.usage, outputTokens: Math.max(response.usage.outputTokens, outputTokens) },
       estimated: outputTokens > response.usage.outputTokens,
     };
   }
-  const request = safely(start.canonicalRequest);
-  const inputTokens = request ? estimateRequestTokens(request) : 0;
+  const inputTokens = counted?.input ?? (tokensToCount.input ? countTokenTexts(tokensToCount.input) : 0);
   return { usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, estimated: true };
 }
 

@@ -4,6 +4,7 @@
  * `telemetryOptionsFromConfig` (config-schema.ts).
  */
 import { noopObserver, type CallObserver } from '../core/call-observer.ts';
+import { tokenCounter } from '../core/token-counter.ts';
 import { LogWriter } from './log-table/log-writer.ts';
 import { openLogStore } from './log-table/log-store.ts';
 import { createCallMetrics, type CallMetrics, type DroppedKind } from './metrics.ts';
@@ -73,7 +74,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
   }
 
   // With neither the SDK nor a log table nothing would read a call's record: skip making it.
-  const observer: TelemetryObserver = !sdk && !logWriter ? { ...noopObserver, finishPending() {} } : createObserver({
+  const observer: TelemetryObserver = !sdk && !logWriter ? { ...noopObserver, finishPending: () => Promise.resolve() } : createObserver({
     sdk,
     metrics,
     logWriter,
@@ -82,6 +83,7 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     maxContentBytes: options.maxContentBytes,
     maxHeldCalls: options.spanQueueSize,
     maxWaitingTextChars,
+    tokenCounter: options.tokenCounter ?? tokenCounter,
     reportDrop,
     warn,
   });
@@ -102,12 +104,12 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
       }
     },
     async forceFlush() {
-      observer.finishPending();
+      await observer.finishPending();
       await sdk?.forceFlush();
     },
     shutdown() {
       shutdownPromise ??= (async () => {
-        observer.finishPending();
+        await observer.finishPending();
         // The log table first: rows it has to give up are counted in a metric the SDK then flushes.
         await logWriter?.shutdown(shutdownBudgetMs / 2).catch(() => {});
         // An unreachable collector makes the exporters retry until their timeout; the process must still exit.

@@ -9,9 +9,10 @@
 import { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CallEnd, CallObserver, CallStart, CallTrace } from '../core/call-observer.ts';
 import { isContentEvent, type StreamEvent } from '../core/stream-events.ts';
+import type { TokenCounter } from '../core/token-counter.ts';
 import { readCompleteAnswer, readCompleteAnswerText } from '../protocols/complete-answer.ts';
 import { callSpanRecords, isSampled, startCallSpans, upstreamTraceHeaders, type CallSpans } from './call-span.ts';
-import { summarizeCall } from './call-summary.ts';
+import { readCall, summarizeCall, type CallSummary, type CountedTokens, type ReadCall } from './call-summary.ts';
 import { captureContent, httpDetails, protocolOf } from './content-capture.ts';
 import type { LogWriter } from './log-table/log-writer.ts';
 import { logRowOf } from './log-table/row.ts';
@@ -31,13 +32,15 @@ export type ObserverParts = {
   maxHeldCalls: number;
   /** Characters of request and response bodies the calls waiting to be recorded keep at most. */
   maxWaitingTextChars: number;
+  /** Counts the tokens of calls whose upstream reported no usage, or not all of it. */
+  tokenCounter: TokenCounter;
   reportDrop(kind: DroppedKind, count: number): void;
   warn(message: string): void;
 };
 
 export type TelemetryObserver = CallObserver & {
-  /** Finishes the calls whose end was reported but not yet recorded (used at shutdown). */
-  finishPending(): void;
+  /** Records the calls whose end was reported but not yet recorded (flush, shutdown); settles once all are. */
+  finishPending(): Promise<void>;
 };
 
 export function createObserver(parts: ObserverParts): TelemetryObserver {
@@ -55,7 +58,7 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
       parts.warn(`telemetry: recording a call failed (further failures are only counted): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   };
-  const context: RecorderContext = { parts, line, failed };
+  const context: RecorderContext = { parts, line, failed, counting: new CountingCalls(failed) };
   return {
     recordsCalls: true,
     startCall(start) {
@@ -73,7 +76,10 @@ export function createObserver(parts: ObserverParts): TelemetryObserver {
         failed(error);
       }
     },
-    finishPending() {
+    async finishPending() {
+      line.finishAll();
+      // Calls whose tokens were being counted join the line again once counted.
+      await context.counting.settled();
       line.finishAll();
     },
   };
@@ -85,7 +91,33 @@ type RecorderContext = {
   parts: ObserverParts;
   line: RecordingLine;
   failed(error: unknown): void;
+  counting: CountingCalls;
 };
+
+/** Calls waiting for the token counting thread before they are recorded: flush and shutdown wait for them. */
+class CountingCalls {
+  private pending = 0;
+  private waiters: Array<() => void> = [];
+  private readonly failed: (error: unknown) => void;
+
+  constructor(failed: (error: unknown) => void) {
+    this.failed = failed;
+  }
+
+  track(recording: Promise<void>): void {
+    this.pending++;
+    recording.catch(this.failed).finally(() => {
+      if (--this.pending > 0) return;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
 
 class CallRecorder implements CallTrace {
   private readonly start: CallStart;
@@ -95,6 +127,11 @@ class CallRecorder implements CallTrace {
   private firstContentAtMs: number | undefined;
   private result: CallEnd | undefined;
   private recorded = false;
+  /** What the call's end says, read when the line first reaches it. */
+  private read: ReadCall | undefined;
+  /** Tokens the upstream did not report, while the counting thread counts them and once it has. */
+  private counting = false;
+  private counted: CountedTokens | undefined;
   /** What the call keeps in memory until it is recorded, roughly: its request and response bodies. */
   textChars = 0;
 
@@ -137,30 +174,48 @@ class CallRecorder implements CallTrace {
     }
   }
 
+  /**
+   * Called by the recording line. A call whose upstream reported no usage (or not all of it) passes the
+   * line twice: the first time its tokens go to the counting thread, and once they are counted it joins
+   * the line again, to be recorded when the span export has room, as every other call is.
+   */
   finishNow(): void {
-    if (this.recorded || this.result === undefined) return;
-    this.recorded = true;
+    if (this.recorded || this.result === undefined || this.counting) return;
     try {
-      this.record(this.result);
+      const call = (this.read ??= this.readCall(this.result));
+      if (call.tokensToCount !== undefined && this.counted === undefined) {
+        this.count(call.tokensToCount);
+        return;
+      }
+      this.recorded = true;
+      this.recordSummary(summarizeCall(call, this.context.parts.prices, this.counted));
     } catch (error) {
+      this.recorded = true;
       this.context.failed(error);
     }
   }
 
-  private record(reported: CallEnd): void {
-    const { parts } = this.context;
+  private readCall(reported: CallEnd): ReadCall {
     const { end, accumulator } = reported.unreadBody
       ? readAnswerOf(this.start, reported, reported.unreadBody)
       : { end: reported, accumulator: this.accumulator ?? accumulatorFromBody(this.start, reported) };
-    const summary = summarizeCall(
-      {
-        start: this.start,
-        end,
-        firstContentAtMs: this.firstContentAtMs,
-        accumulator,
-      },
-      parts.prices,
+    return readCall({ start: this.start, end, firstContentAtMs: this.firstContentAtMs, accumulator });
+  }
+
+  private count(tokens: NonNullable<ReadCall['tokensToCount']>): void {
+    const { tokenCounter } = this.context.parts;
+    this.counting = true;
+    this.context.counting.track(
+      Promise.all([tokenCounter.count(tokens.output), tokens.input && tokenCounter.count(tokens.input)]).then(([output, input]) => {
+        this.counting = false;
+        this.counted = { output, input };
+        this.context.line.add(this);
+      }),
     );
+  }
+
+  private recordSummary(summary: CallSummary): void {
+    const { parts } = this.context;
     const { sdk } = parts;
     const spans = this.spans;
     const spansWanted = sdk !== undefined && spans !== undefined && sdk.exportsSpans && isSampled(spans);

@@ -3,6 +3,7 @@
  * environment (see `telemetryOptionsFromConfig` in config-schema.ts). Nothing in here reads `process.env`
  * again, so two telemetry instances in one process (as in tests) can differ.
  */
+import type { TokenCounter } from '../core/token-counter.ts';
 import type { SpanLimits } from './span-limits.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -88,6 +89,8 @@ export type TelemetryOptions = {
   denoBuiltInTelemetry: boolean;
   /** Where telemetry's own warnings go (a dropped row, an unreachable database); default console.error. */
   warn?: (message: string) => void;
+  /** What counts tokens an upstream did not report; default the process's counting thread (src/core/token-counter.ts). */
+  tokenCounter?: TokenCounter;
 };
 
 export const defaultMaxContentBytes = 64 * 1024;

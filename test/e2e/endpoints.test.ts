@@ -1,12 +1,14 @@
 /**
  * The endpoints around chat: GET /v1/models (OpenAI's list by default, Anthropic's when the client sends
  * `anthropic-version`, as each SDK's models.list() reads it), GET /health, and POST
- * /v1/messages/count_tokens (answered by the upstream on an Anthropic route, estimated otherwise).
+ * /v1/messages/count_tokens (answered by the upstream on an Anthropic route, counted with the tokenizer otherwise).
  */
 import Anthropic from '@anthropic-ai/sdk';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { estimateRequestTokens } from '../../src/core/token-count.ts';
+import { anthropicMessagesProtocol } from '../../src/protocols/anthropic-messages/index.ts';
 import { anthropicClient, get, openAiClient } from '../support/clients.ts';
 import { ANTHROPIC_MODEL, MOCK_MODEL, OPENAI_MODEL, PROVIDER_ANTHROPIC_KEY, useEndToEnd } from '../support/e2e-setup.ts';
 
@@ -76,18 +78,24 @@ describe('models, health and count_tokens', () => {
   });
 
   for (const model of [OPENAI_MODEL, MOCK_MODEL]) {
-    it(`count_tokens for ${model} (not Anthropic) is estimated: a positive integer that grows with the input`, async () => {
+    it(`count_tokens for ${model} (not Anthropic) is counted with the tokenizer, on its thread: what the same tokenizer counts here`, async () => {
       const client = anthropicClient(setup.gateway);
-      const short = await client.messages.countTokens({ model, messages: [{ role: 'user', content: 'Hi' }] });
-      const long = await client.messages.countTokens({
+      const short: Anthropic.MessageCountTokensParams = { model, messages: [{ role: 'user', content: 'Hi' }] };
+      const long: Anthropic.MessageCountTokensParams = {
         model,
         system: 'You are a careful assistant.',
         messages: [{ role: 'user', content: 'Please count these words. '.repeat(50) }],
         tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
-      });
-      assert.ok(Number.isInteger(short.input_tokens) && short.input_tokens > 0, `short: ${short.input_tokens}`);
-      assert.ok(long.input_tokens > short.input_tokens + 100, `long ${long.input_tokens} vs short ${short.input_tokens}`);
+      };
+      const counted = await Promise.all([client.messages.countTokens(short), client.messages.countTokens(long)]);
+      const expected = [short, long].map((body) => estimateRequestTokens(anthropicMessagesProtocol.decodeRequest({ max_tokens: 1, ...body })));
+      assert.deepEqual(
+        counted.map((answer) => answer.input_tokens),
+        expected,
+      );
+      assert.ok(expected[1]! > expected[0]! + 100, `long ${expected[1]} vs short ${expected[0]}`);
       assert.equal(setup.upstream.requests.length, 0, 'no upstream was asked');
+      assert.doesNotMatch(setup.gateway.log, /token count thread/, 'the gateway counted on its thread, not on the event loop');
     });
   }
 

@@ -16,6 +16,8 @@ import { CLIENT_KEY, PROVIDER_ANTHROPIC_KEY, PROVIDER_OPENAI_KEY, standardConfig
 import { startGateway, type RunningGateway } from '../support/gateway.ts';
 import { routesForAnthropicClient, routesForOpenAiClient, type Route } from '../support/routes.ts';
 import { answerWith, TestUpstream } from '../support/test-upstream.ts';
+import { estimateContentTokens, estimateRequestTokens } from '../../src/core/token-count.ts';
+import { openAiChatProtocol } from '../../src/protocols/openai-chat/index.ts';
 import { openLogStore } from '../../src/telemetry/log-table/log-store.ts';
 import type { LogRow } from '../../src/telemetry/log-table/row.ts';
 import { OtlpReceiver, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, type ReceivedSpan } from './support/otlp-receiver.ts';
@@ -218,6 +220,22 @@ describe('telemetry of the running gateway', () => {
     // The mock stands where an upstream would: its pacing is not lessllm's overhead.
     const overheadMs = (span.attributes['lessllm.overhead'] as number) * 1000;
     assert.ok(overheadMs > 0 && overheadMs < timed.ttftMs / 10, `overhead ${overheadMs.toFixed(2)} ms of a call the mock took ${timed.ttftMs} ms to start`);
+  });
+
+  it('counts the tokens of a stream the upstream reported no usage for on the token count thread: exactly what the tokenizer counts', async () => {
+    // An OpenAI client that does not ask for include_usage: the passthrough upstream sends no usage.
+    const model = `${routesForOpenAiClient[0].model}-unreported`;
+    upstream.enqueue(answerWith({ model, text: answerText, usage }));
+    callsMade.push(model);
+    const requestBody = { model, stream: true as const, messages: [{ role: 'user' as const, content: 'Say hello, and count for yourself.' }] };
+    let received = '';
+    for await (const chunk of await openAiClient(gateway).chat.completions.create(requestBody)) received += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(received, answerText.join(''));
+    const { client: span } = await spansOfUpstreamCall(String(upstream.lastRequest().headers.traceparent));
+    assert.equal(span.attributes['lessllm.usage.estimated'], true);
+    assert.equal(span.attributes['gen_ai.usage.input_tokens'], estimateRequestTokens(openAiChatProtocol.decodeRequest(requestBody)));
+    assert.equal(span.attributes['gen_ai.usage.output_tokens'], estimateContentTokens([{ type: 'text', text: received }]));
+    assert.doesNotMatch(gateway.log, /token count thread/, 'counted on the thread, not on the event loop');
   });
 
   it("keeps a coding agent's long request whole in the span and the log row (sent to their threads cloned, not as JSON)", async () => {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/core/stream-events.ts';
 import { createTelemetry, telemetryOptionsFromConfig, type Telemetry } from '../../src/telemetry/index.ts';
 import { callEnd, callStart, settle, upstreamEvents } from './support/calls.ts';
-import { OtlpReceiver } from './support/otlp-receiver.ts';
+import { OtlpReceiver, SPAN_KIND_CLIENT } from './support/otlp-receiver.ts';
 import { freePort } from '../support/loopback.ts';
 import { parsePrometheusText, valueOf } from './support/prometheus-text.ts';
 
@@ -20,9 +20,11 @@ const body = { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', conten
 const bigBody = { ...body, messages: [{ role: 'user', content: 'x'.repeat(400_000) }] };
 const bigCapture = { telemetry: { max_content_bytes: 1_000_000 } };
 const events = upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['a', 'b', 'c', 'd'], usage: { input: 5, output: 4 } });
+/** The same answer from an upstream that reports no usage: telemetry counts its tokens on the counting thread first. */
+const eventsWithoutUsage = upstreamEvents('openai-chat', { model: 'gpt-4.1', text: ['a', 'b', 'c', 'd'] }, { withUsage: false });
 
 /** Runs `count` complete calls through the observer; returns the slowest single observer call in ms. */
-function runCalls(telemetry: Telemetry, count: number, requestBody: Record<string, unknown> = body): number {
+function runCalls(telemetry: Telemetry, count: number, requestBody: Record<string, unknown> = body, answer = events): number {
   let slowest = 0;
   const timed = <T>(action: () => T): T => {
     const before = performance.now();
@@ -34,7 +36,7 @@ function runCalls(telemetry: Telemetry, count: number, requestBody: Record<strin
     const start = callStart({ protocol: 'openai-chat', body: requestBody });
     const trace = timed(() => telemetry.observer.startCall(start));
     timed(() => trace.upstreamHeaders());
-    for (const event of events) timed(() => trace.onEvent(event, performance.now()));
+    for (const event of answer) timed(() => trace.onEvent(event, performance.now()));
     timed(() => trace.end(callEnd(performance.now())));
   }
   return slowest;
@@ -142,24 +144,30 @@ describe('telemetry under faults', () => {
     assert.ok(performance.now() - shutdownStarted < 10_000, 'shutdown is bounded');
   });
 
-  it('a burst of calls with more spans than the export queue holds, to a slow collector: they wait for room, none is dropped', async () => {
-    receiver.reset();
-    receiver.behaviour = 'slow';
-    const { telemetry } = await telemetryWith({
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_MAX_QUEUE_SIZE: '40',
-      OTEL_METRICS_EXPORTER: 'none',
+  for (const { label, answer } of [
+    { label: 'calls', answer: events },
+    { label: 'calls whose usage is counted first (the upstream reported none)', answer: eventsWithoutUsage },
+  ]) {
+    it(`a burst of ${label} with more spans than the export queue holds, to a slow collector: they wait for room, none is dropped`, async () => {
+      receiver.reset();
+      receiver.behaviour = 'slow';
+      const { telemetry } = await telemetryWith({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_MAX_QUEUE_SIZE: '40',
+        OTEL_METRICS_EXPORTER: 'none',
+      });
+      // 45 calls ending at once: 90 spans for a queue of 40, whose first full batch takes the collector 200 ms
+      // (calls are held back for room, up to 40 calls).
+      runCalls(telemetry, 45, body, answer);
+      // Full batches leave at once; the last spans wait for the batch processor's schedule (5 s) or the shutdown.
+      assert.ok(await receiver.waitFor(() => receiver.spans.length >= 80, 4_000), `${receiver.spans.length} spans exported`);
+      assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
+      await telemetry.shutdown();
+      assert.equal(receiver.spans.length, 90);
+      if (answer === eventsWithoutUsage) assert.ok(receiver.spans.every((span) => span.kind !== SPAN_KIND_CLIENT || span.attributes['lessllm.usage.estimated'] === true));
     });
-    // 45 calls ending at once: 90 spans for a queue of 40, whose first full batch takes the collector 200 ms
-    // (calls are held back for room, up to 40 calls).
-    runCalls(telemetry, 45);
-    // Full batches leave at once; the last spans wait for the batch processor's schedule (5 s) or the shutdown.
-    assert.ok(await receiver.waitFor(() => receiver.spans.length >= 80, 4_000), `${receiver.spans.length} spans exported`);
-    assert.equal(await dropped(telemetry, 'span_queue_full'), 0);
-    await telemetry.shutdown();
-    assert.equal(receiver.spans.length, 90);
-  });
+  }
 
   it('a collector that never answers, calls with big bodies: what waits for export is bounded by its bytes, not only by the span count', async () => {
     receiver.reset();
