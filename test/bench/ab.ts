@@ -9,7 +9,8 @@
  *   bun test/bench/ab.ts ../before . [--scenarios json,stream20] [--rounds 5] [--seconds 3] [--telemetry on|off|no-otlp] [--latency] [--open-streams 5000] [--runtime node|deno]
  *
  * Scenarios are the throughput scenarios of the benchmark (json, stream20, stream200, converted-json,
- * converted-stream20). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
+ * converted-stream20, agent-stream20) and two whose usage lessllm counts with its tokenizer, as the
+ * clients do not ask for it (stream20-no-usage, agent-stream20-no-usage). Telemetry is on by default, as in the benchmark's `lessllm` row: spans and metrics
  * exported over OTLP to a local sink, SQLite log table; `no-otlp` is the same without an OTLP endpoint.
  * CPU is the whole gateway process, its threads included, and the event loop's (the main thread's) alone:
  * the event loop is what every request waits for, and its figure moves less from round to round than the
@@ -31,7 +32,7 @@ import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
-import { openStreamsScenario, throughputScenarios } from './scenarios.ts';
+import { openStreamsScenario, throughputScenarios, usageCountingScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
@@ -55,7 +56,7 @@ const trees = positionals.map((tree) => resolve(tree));
 const openStreams = values['open-streams'] === undefined ? 0 : Number(values['open-streams']);
 if (!Number.isInteger(openStreams) || openStreams < 0) throw new Error(`--open-streams ${values['open-streams']}: a number of streams`);
 const scenarioIds = values.scenarios !== undefined ? values.scenarios.split(',') : openStreams > 0 ? [] : ['json', 'stream20'];
-const scenarios = throughputScenarios.filter((scenario) => scenarioIds.includes(scenario.id));
+const scenarios = [...throughputScenarios, ...usageCountingScenarios].filter((scenario) => scenarioIds.includes(scenario.id));
 if (scenarios.length !== scenarioIds.length) throw new Error(`unknown scenario in ${scenarioIds.join(',')}`);
 if (values.latency && scenarios.length === 0) throw new Error('--latency sends the first of --scenarios: name one');
 const openStreamTokens = 15;

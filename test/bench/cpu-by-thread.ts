@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
 import { collectionsIn, gcLogEnvironment, gcLogOf } from './gc-log.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
-import { throughputScenarios } from './scenarios.ts';
+import { throughputScenarios, usageCountingScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
@@ -41,8 +41,9 @@ const { values } = parseArgs({
     parts: { type: 'boolean' },
   },
 });
-const scenario = throughputScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
-if (!scenario) throw new Error(`--scenario ${values.scenario}: one of ${throughputScenarios.map((candidate) => candidate.id).join(', ')}`);
+const knownScenarios = [...throughputScenarios, ...usageCountingScenarios];
+const scenario = knownScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
+if (!scenario) throw new Error(`--scenario ${values.scenario}: one of ${knownScenarios.map((candidate) => candidate.id).join(', ')}`);
 const rounds = Number(values.rounds ?? 3);
 const seconds = Number(values.seconds ?? 5);
 const runtime = (values.runtime ?? 'bun') as LessllmRuntime;

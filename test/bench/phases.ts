@@ -44,7 +44,7 @@ export async function probe(contender: Contender, plan: Plan): Promise<Partial<R
     const call = contender.call(scenario);
     try {
       const response = await fetch(call.url, { method: 'POST', headers: call.headers, body: call.body, signal: AbortSignal.timeout(10_000) });
-      const failure = await checkResponse(response, call.clientWire, scenario.stream, answerShapeOf(scenario.model).chunks);
+      const failure = await checkResponse(response, call.clientWire, scenario.stream, answerShapeOf(scenario.model).chunks, !scenario.withoutUsage);
       if (failure !== undefined) failures[key] = failure;
     } catch (error) {
       failures[key] = error instanceof Error ? error.message : String(error);

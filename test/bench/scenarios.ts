@@ -5,7 +5,15 @@
  */
 import type { Wire } from './upstream-answers.ts';
 
-export type ScenarioId = 'json' | 'stream20' | 'stream200' | 'converted-json' | 'converted-stream20' | 'agent-stream20';
+export type ScenarioId =
+  | 'json'
+  | 'stream20'
+  | 'stream200'
+  | 'converted-json'
+  | 'converted-stream20'
+  | 'agent-stream20'
+  | 'stream20-no-usage'
+  | 'agent-stream20-no-usage';
 
 export type Scenario = {
   id: ScenarioId;
@@ -16,6 +24,8 @@ export type Scenario = {
   model: string;
   /** What the client asks: a one-line hello (the default), or a coding agent's long request (OpenAI only). */
   request?: 'hello' | 'agent';
+  /** A streaming client that does not ask for usage (no `include_usage`): the passthrough upstream sends none, and lessllm counts it. */
+  withoutUsage?: true;
 };
 
 export const throughputScenarios: readonly Scenario[] = [
@@ -31,6 +41,23 @@ export const throughputScenarios: readonly Scenario[] = [
     upstream: 'openai',
     model: 'gpt-bench-c20',
     request: 'agent',
+  },
+];
+
+/**
+ * For `ab.ts` and `cpu-by-thread.ts` only: streams whose usage lessllm counts with its tokenizer, because
+ * the client did not ask the upstream for it (the SDKs' default). The full benchmark's clients ask.
+ */
+export const usageCountingScenarios: readonly Scenario[] = [
+  { id: 'stream20-no-usage', title: 'streaming passthrough, 20 chunks, no usage asked for', stream: true, upstream: 'openai', model: 'gpt-bench-c20', withoutUsage: true },
+  {
+    id: 'agent-stream20-no-usage',
+    title: "a coding agent's request of 138 KB, streaming 20 chunks, passthrough, no usage asked for",
+    stream: true,
+    upstream: 'openai',
+    model: 'gpt-bench-c20',
+    request: 'agent',
+    withoutUsage: true,
   },
 ];
 
@@ -55,7 +82,7 @@ export function openAiBody(scenario: Scenario): string {
     ...(scenario.request === 'agent' ? agentConversation() : { messages: [{ role: 'user', content: prompt }] }),
     max_tokens: 1024,
     stream: scenario.stream,
-    ...(scenario.stream ? { stream_options: { include_usage: true } } : {}),
+    ...(scenario.stream && !scenario.withoutUsage ? { stream_options: { include_usage: true } } : {}),
   });
 }
 

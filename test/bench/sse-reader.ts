@@ -76,7 +76,8 @@ export function tallyEvent(wire: Wire, event: SseEvent, tally: StreamTally): str
 }
 
 /** Why a complete response is not the answer the upstream sent, or undefined when it is. */
-export async function checkResponse(response: Response, wire: Wire, stream: boolean, expectedChunks: number): Promise<string | undefined> {
+/** `usageAsked`: false for a stream whose client did not ask for usage (OpenAI's `include_usage`), which then has none. */
+export async function checkResponse(response: Response, wire: Wire, stream: boolean, expectedChunks: number, usageAsked = true): Promise<string | undefined> {
   const text = await response.text();
   if (response.status !== 200) return `HTTP ${response.status}: ${text.slice(0, 160)}`;
   if (!stream) {
@@ -97,7 +98,7 @@ export async function checkResponse(response: Response, wire: Wire, stream: bool
   for (const event of reader.push(text + '\n\n')) tallyEvent(wire, event, tally);
   if (tally.errorText !== undefined) return `in-band error: ${tally.errorText}`;
   if (tally.contentChunks !== expectedChunks) return `expected ${expectedChunks} content chunks, got ${tally.contentChunks}`;
-  if (!tally.sawUsage) return 'no usage in the stream';
+  if (tally.sawUsage !== usageAsked) return usageAsked ? 'no usage in the stream' : 'usage in a stream whose client did not ask for it';
   if (!tally.sawEnd) return 'the stream never ended ([DONE] / message_stop missing)';
   return undefined;
 }

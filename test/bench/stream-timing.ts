@@ -29,6 +29,8 @@ export type StreamTimingResult = {
   /** Upstream write → client read, for every content chunk after the first. */
   chunkTransitP50Ms: number;
   chunkTransitP99Ms: number;
+  /** The longest a content chunk took from the upstream's write to the client's read: the longest stall. */
+  chunkTransitMaxMs: number;
   /** Time between consecutive content chunks at the client. */
   gapP99Ms: number;
 };
@@ -119,6 +121,7 @@ export async function runStreamTiming(
     ttftPathP99Ms: percentileOfSorted(sortedTtftPath, 99),
     chunkTransitP50Ms: percentileOfSorted(sortedTransit, 50),
     chunkTransitP99Ms: percentileOfSorted(sortedTransit, 99),
+    chunkTransitMaxMs: sortedTransit.length > 0 ? sortedTransit[sortedTransit.length - 1]! : Number.NaN,
     gapP99Ms: percentileOfSorted(Float64Array.from(gaps).sort(), 99),
   };
 }
