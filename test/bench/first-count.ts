@@ -7,7 +7,8 @@
  * (8 at a time, a chunk every 2 ms; they ask for usage, so nothing of theirs is counted), and one second in
  * sends one coding agent's request whose client asks for no usage: its 138 KB conversation and its answer
  * are the process's first count. The table gives each tree's longest wait of a paced chunk (upstream write
- * → client read), its chunk p99 and its TTFT path p99, medians of the rounds and each round's figure.
+ * → client read), its chunk p99 and its TTFT path p99, and its RSS at the end (the tokenizer's tables
+ * are in it), medians of the rounds and each round's figure.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
  *   bun test/bench/first-count.ts ../before . [--rounds 5] [--seconds 3]
@@ -17,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Paths } from './contenders.ts';
 import { checkResponse } from './sse-reader.ts';
-import { stopAll } from './processes.ts';
+import { memoryOf, stopAll } from './processes.ts';
 import { pacedScenarios, usageCountingScenarios } from './scenarios.ts';
 import { median, sleep } from './stats.ts';
 import { runStreamTiming, type StreamTimingResult } from './stream-timing.ts';
@@ -42,7 +43,7 @@ const paths = (treeRoot: string): Paths => ({ ...ownPaths, root: treeRoot, tempo
 try {
   const upstream = await startUpstream(paths(ownPaths.root));
   const otlpSink = await startOtlpSink(paths(ownPaths.root));
-  const results = new Map<string, StreamTimingResult[]>(trees.map((tree) => [tree, []]));
+  const results = new Map<string, (StreamTimingResult & { rssMb: number })[]>(trees.map((tree) => [tree, []]));
   for (let round = 0; round < rounds; round++) {
     for (const tree of round % 2 === 0 ? trees : [...trees].reverse()) {
       const gateway = await startLessllm(paths(tree), upstream, { id: 'lessllm', telemetry: true, otlpSink, label: tree });
@@ -56,21 +57,21 @@ try {
       if (failure !== undefined) throw new Error(`${tree}: the counted request failed: ${failure}`);
       const result = await timing;
       if (result.failed > 0) process.stderr.write(`${tree}: ${result.failed} paced streams failed: ${result.firstFailure}\n`);
-      results.get(tree)!.push(result);
+      results.get(tree)!.push({ ...result, rssMb: memoryOf(gateway.process!.pid).rssMb });
       await gateway.process!.stop();
     }
   }
 
   console.log(`The first token count of a process (a coding agent's request, no usage asked for) during paced streams (${paced.model}, 8 at a time), ${rounds} rounds of ${seconds} s\n`);
-  console.log('| tree | longest chunk wait ms, median | per round | chunk p99 ms, median | per round | TTFT path p99 ms, median | per round |');
-  console.log('|---|---:|---|---:|---|---:|---|');
+  console.log('| tree | longest chunk wait ms, median | per round | chunk p99 ms, median | per round | TTFT path p99 ms, median | per round | RSS after, MB | per round |');
+  console.log('|---|---:|---|---:|---|---:|---|---:|---|');
   for (const tree of trees) {
     const runs = results.get(tree)!;
-    const column = (pick: (result: StreamTimingResult) => number, digits: number) => {
+    const column = (pick: (result: StreamTimingResult & { rssMb: number }) => number, digits: number) => {
       const figures = runs.map(pick);
       return `${median(figures).toFixed(digits)} | ${figures.map((figure) => figure.toFixed(digits)).join(' ')}`;
     };
-    console.log(`| ${tree} | ${column((run) => run.chunkTransitMaxMs, 1)} | ${column((run) => run.chunkTransitP99Ms, 2)} | ${column((run) => run.ttftPathP99Ms, 2)} |`);
+    console.log(`| ${tree} | ${column((run) => run.chunkTransitMaxMs, 1)} | ${column((run) => run.chunkTransitP99Ms, 2)} | ${column((run) => run.ttftPathP99Ms, 2)} | ${column((run) => run.rssMb, 0)} |`);
   }
 } finally {
   await stopAll();
