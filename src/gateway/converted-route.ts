@@ -4,12 +4,11 @@
  * one loop per network chunk so every token is forwarded the moment it arrives.
  */
 import type { CanonicalRequest } from '../core/canonical-request.ts';
-import type { CanonicalResponse } from '../core/canonical-response.ts';
-import { GatewayError, toGatewayError } from '../core/gateway-error.ts';
-import { responseToEvents } from '../core/response-events.ts';
-import { createSseTap, parseJsonSafely } from '../core/sse.ts';
+import { toGatewayError, type GatewayError } from '../core/gateway-error.ts';
+import { createSseTap } from '../core/sse.ts';
 import type { StreamEvent } from '../core/stream-events.ts';
 import type { Transcoder } from '../core/transcoder.ts';
+import { readCompleteAnswer } from '../protocols/complete-answer.ts';
 import type { UpstreamEndpoint } from '../providers/upstream-endpoint.ts';
 import { completeCall, endCall, failCall, redactedEvent, streamBreakError, type CallContext } from './call-context.ts';
 import type { ChunkSource } from './chunk-source.ts';
@@ -53,16 +52,10 @@ export function answerConverted(
 
 /** A JSON answer: to a non-streaming request, or from an upstream that ignored `stream: true`. */
 function convertComplete(context: CallContext, endpoint: UpstreamEndpoint, bytes: Uint8Array, canonical: CanonicalRequest, forwarded: Headers, status: number): Response {
-  const parsed = parseJsonSafely(new TextDecoder().decode(bytes));
-  if (!parsed.ok) return failCall(context, new GatewayError('bad_gateway', `The upstream answered with malformed JSON: ${parsed.error}`));
-  let decoded: CanonicalResponse;
-  try {
-    decoded = endpoint.protocol.decodeResponse(parsed.value);
-  } catch (error) {
-    return failCall(context, toGatewayError(error));
-  }
+  const answer = readCompleteAnswer(endpoint.protocol, bytes);
+  if (answer.error) return failCall(context, answer.error);
   // Telemetry sees a JSON answer as the events a stream of it would carry.
-  const events = responseToEvents(decoded);
+  const { response: decoded, events } = answer;
   if (context.stream) {
     const source = new ReadableStream<StreamEvent>({
       start(controller) {

@@ -154,6 +154,19 @@ describe('upstream errors through the gateway', () => {
         assert.equal(typeof response.json?.error?.message, 'string');
       });
 
+      it('a 200 whose JSON answer is cut off: passed through as sent, or a 502 in OpenAI’s shape where it must be converted', async () => {
+        const cutOff = '{"id":"answer-1","choices":[{"index":0,"message":{"role":"assis';
+        setup.upstream.enqueue({ path: upstreamPath(route), status: 200, headers: { 'content-type': 'application/json' }, body: cutOff });
+        const response = await post(setup.gateway, '/v1/chat/completions', { model: route.model, messages: [{ role: 'user', content: 'hi' }] });
+        if (route.conversion === 'passthrough') {
+          assert.equal(response.status, 200);
+          assert.equal(response.text, cutOff, 'the upstream’s bytes, untouched');
+        } else {
+          assert.equal(response.status, 502);
+          assert.match(response.json?.error?.message ?? '', /upstream answered with malformed JSON/);
+        }
+      });
+
       it('raises an in-band upstream error after some tokens, never a normal finish', async () => {
         const type = route.upstream === 'anthropic' ? 'overloaded_error' : 'server_error';
         setup.upstream.enqueue(answerWith({ model: route.model, text: ['Partial', ' answer'], inBandError: { type, message: 'Overloaded mid-way' } }));
