@@ -2,9 +2,9 @@
  * Token estimates with a real BPE tokenizer (gpt-tokenizer, o200k_base: the encoding of current OpenAI
  * models). Used where an upstream reports no usage, by count_tokens for non-Anthropic routes, and by
  * the mock. For Claude models this is an estimate: Anthropic publishes no tokenizer for them.
- * The tokenizer is loaded on the first count, not at start (see src/runtime/load-tokenizer.ts). Telemetry
- * and count_tokens count on a thread of their own (token-counter.ts); the mock and the MCP bridge, which
- * answer calls themselves, count here, on the thread that calls.
+ * The tokenizer is loaded on the first count, not at start (see src/runtime/load-tokenizer.ts). Telemetry,
+ * count_tokens and the mock count on a thread of their own (token-counter.ts); the MCP bridge, whose
+ * answers come at the pace of the MCP client answering them, counts here, on the thread that calls.
  */
 import { loadTokenizer, type Tokenizer } from '../runtime/load-tokenizer.ts';
 import type { AssistantPart, CanonicalMessage, CanonicalRequest, UserPart } from './canonical-request.ts';
