@@ -14,7 +14,7 @@
  */
 import { encodingFor, WorkerThread } from '../runtime/worker-thread.ts';
 import { tokenCountWorkerUrl } from '../worker-entries.ts';
-import { countTextTokens, keepTextCount, keptTextCount, type TokenTexts } from './token-count.ts';
+import { countTokenTexts, keepTextCount, keptTextCount, type TokenTexts } from './token-count.ts';
 
 export type TokenCounter = { count(texts: TokenTexts): Promise<number> };
 
@@ -111,9 +111,7 @@ export class ThreadTokenCounter implements TokenCounter {
 
 function countHere(waiting: Waiting): void {
   try {
-    let total = waiting.known;
-    for (const text of waiting.texts) total += countTextTokens(text);
-    waiting.resolve(total);
+    waiting.resolve(countTokenTexts({ texts: waiting.texts, fixedTokens: waiting.known }));
   } catch (error) {
     waiting.reject(error);
   }

@@ -7,7 +7,7 @@
 import type { CallEnd, CallStart } from '../core/call-observer.ts';
 import type { ResponseAccumulator } from '../core/accumulate.ts';
 import type { CanonicalResponse, Usage } from '../core/canonical-response.ts';
-import { contentTokenTexts, countTokenTexts, requestTokenTexts, type TokenTexts } from '../core/token-count.ts';
+import { contentTokenTexts, requestTokenTexts, type TokenTexts } from '../core/token-count.ts';
 import { costOf, type Cost, type PriceTable } from './pricing.ts';
 import { ERROR_TYPE_CANCELLED } from './semconv.ts';
 
@@ -81,10 +81,10 @@ function requestTextsOf(start: CallStart): TokenTexts {
 }
 
 /**
- * `counted`: the counts of `call.tokensToCount`, counted off the event loop (src/core/token-counter.ts);
- * without them they are counted here.
+ * `counted`: the counts of `call.tokensToCount` when it has any, counted off the event loop
+ * (src/core/token-counter.ts).
  */
-export function summarizeCall(call: ReadCall, prices: PriceTable, counted?: CountedTokens): CallSummary {
+export function summarizeCall(call: ReadCall, prices: PriceTable, counted: CountedTokens | undefined): CallSummary {
   const { observations, start, response, errorType } = call;
   const { end, accumulator } = observations;
   const durationMs = Math.max(0, end.endMonotonicMs - start.startMonotonicMs);
@@ -125,14 +125,15 @@ export function summarizeCall(call: ReadCall, prices: PriceTable, counted?: Coun
 function usageOf({ response, tokensToCount }: ReadCall, counted: CountedTokens | undefined): { usage: Usage | undefined; estimated: boolean } {
   if (response === undefined) return { usage: undefined, estimated: false };
   if (tokensToCount === undefined) return { usage: response.usage, estimated: false };
-  const outputTokens = counted?.output ?? countTokenTexts(tokensToCount.output);
+  if (counted === undefined) throw new Error('a call whose usage must be counted was summarised before its tokens were counted');
+  const outputTokens = counted.output;
   if (response.usageReported) {
     return {
       usage: { ...response.usage, outputTokens: Math.max(response.usage.outputTokens, outputTokens) },
       estimated: outputTokens > response.usage.outputTokens,
     };
   }
-  const inputTokens = counted?.input ?? (tokensToCount.input ? countTokenTexts(tokensToCount.input) : 0);
+  const inputTokens = counted.input ?? 0;
   return { usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, estimated: true };
 }
 
