@@ -24,12 +24,11 @@
  * round after another in the same processes, so a later round starts from what the earlier ones left.
  * With `--runtime node` or `deno`, both trees run on that runtime (the npm package's) instead of Bun. Needs wrk.
  */
-import { mkdtempSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runOpenLoop } from './open-loop.ts';
 import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
-import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime, type Paths } from './contenders.ts';
+import { benchPaths, startLessllm, startOtlpSink, startUpstream, treePaths, type Contender, type LessllmRuntime } from './contenders.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
 import { openStreamsScenario, throughputScenarios, usageCountingScenarios } from './scenarios.ts';
@@ -73,8 +72,7 @@ const settleMs = 1200;
 
 const ownPaths = benchPaths('lessllm-ab-');
 const { root, temporaryDirectory } = ownPaths;
-/** A tree's lessllm runs from its checkout, on this checkout's runtimes, with a directory of its own. */
-const paths = (treeRoot: string): Paths => ({ ...ownPaths, root: treeRoot, temporaryDirectory: mkdtempSync(join(temporaryDirectory, 'tree-')) });
+const paths = (treeRoot: string) => treePaths(ownPaths, treeRoot);
 
 try {
   const upstream = await startUpstream(paths(root));

@@ -41,6 +41,11 @@ export function benchPaths(directoryPrefix: string): Paths {
   return { root, bun: process.execPath, node: join(root, 'node_modules/.bin/node'), temporaryDirectory };
 }
 
+/** For a program that compares two checkouts: `treeRoot`'s lessllm on this checkout's runtimes, with a directory of its own. */
+export function treePaths(paths: Paths, treeRoot: string): Paths {
+  return { ...paths, root: treeRoot, temporaryDirectory: mkdtempSync(join(paths.temporaryDirectory, 'tree-')) };
+}
+
 const startTimeoutMs = 60_000;
 
 /** The environment every child gets: the benchmark's own, minus anything that would redirect telemetry or traffic. */

@@ -13,10 +13,9 @@
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
  *   bun test/bench/first-count.ts ../before . [--rounds 5] [--seconds 3]
  */
-import { mkdtempSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Paths } from './contenders.ts';
+import { benchPaths, startLessllm, startOtlpSink, startUpstream, treePaths } from './contenders.ts';
 import { checkResponse } from './sse-reader.ts';
 import { memoryOf, stopAll } from './processes.ts';
 import { pacedScenarios, usageCountingScenarios } from './scenarios.ts';
@@ -38,7 +37,7 @@ const pacedChunks = answerShapeOf(paced.model).chunks;
 const counted = usageCountingScenarios.find((scenario) => scenario.id === 'agent-stream20-no-usage')!;
 
 const ownPaths = benchPaths('lessllm-first-count-');
-const paths = (treeRoot: string): Paths => ({ ...ownPaths, root: treeRoot, temporaryDirectory: mkdtempSync(join(ownPaths.temporaryDirectory, 'tree-')) });
+const paths = (treeRoot: string) => treePaths(ownPaths, treeRoot);
 
 try {
   const upstream = await startUpstream(paths(ownPaths.root));
