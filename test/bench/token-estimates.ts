@@ -1,9 +1,10 @@
 /**
- * What estimating a request's tokens costs the event loop over a coding agent's session, turn by turn, in
- * two source trees side by side (a change, before and after). lessllm counts a request's tokens with a
- * tokenizer when the upstream reports no usage (an OpenAI stream without `include_usage` on passthrough) and
- * for `count_tokens` on routes that do not lead to Anthropic; an agent sends its whole conversation again on
- * every turn.
+ * What estimating a request's tokens costs over a coding agent's session, turn by turn, in two source
+ * trees side by side (a change, before and after). lessllm counts a request's tokens with a tokenizer when
+ * the upstream reports no usage (an OpenAI stream without `include_usage` on passthrough) and for
+ * `count_tokens` on routes that do not lead to Anthropic, on its counting thread (src/core/token-counter.ts;
+ * on the event loop where that thread cannot run); an agent sends its whole conversation again on every
+ * turn. This measures the count itself, with the cache of long texts' counts the event loop keeps.
  *
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
  *   bun test/bench/token-estimates.ts ../before . [--rounds 5] [--turns 16]
