@@ -75,8 +75,10 @@ export function tallyEvent(wire: Wire, event: SseEvent, tally: StreamTally): str
   return content;
 }
 
-/** Why a complete response is not the answer the upstream sent, or undefined when it is. */
-/** `usageAsked`: false for a stream whose client did not ask for usage (OpenAI's `include_usage`), which then has none. */
+/**
+ * Why a complete response is not the answer the upstream sent, or undefined when it is. `usageAsked`: false
+ * for a stream whose client did not ask for usage (OpenAI's `include_usage`), which then has none.
+ */
 export async function checkResponse(response: Response, wire: Wire, stream: boolean, expectedChunks: number, usageAsked = true): Promise<string | undefined> {
   const text = await response.text();
   if (response.status !== 200) return `HTTP ${response.status}: ${text.slice(0, 160)}`;
