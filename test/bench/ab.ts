@@ -31,7 +31,7 @@ import { runOpenStreams, type OpenStreamsResult } from './open-streams.ts';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, treePaths, type Contender, type LessllmRuntime } from './contenders.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
 import { describeDropped, scrapeDropped } from './prometheus.ts';
-import { openStreamsScenario, throughputScenarios, usageCountingScenarios } from './scenarios.ts';
+import { namedScenarios, openStreamsScenario } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
@@ -55,7 +55,7 @@ const trees = positionals.map((tree) => resolve(tree));
 const openStreams = values['open-streams'] === undefined ? 0 : Number(values['open-streams']);
 if (!Number.isInteger(openStreams) || openStreams < 0) throw new Error(`--open-streams ${values['open-streams']}: a number of streams`);
 const scenarioIds = values.scenarios !== undefined ? values.scenarios.split(',') : openStreams > 0 ? [] : ['json', 'stream20'];
-const scenarios = [...throughputScenarios, ...usageCountingScenarios].filter((scenario) => scenarioIds.includes(scenario.id));
+const scenarios = namedScenarios.filter((scenario) => scenarioIds.includes(scenario.id));
 if (scenarios.length !== scenarioIds.length) throw new Error(`unknown scenario in ${scenarioIds.join(',')}`);
 if (values.latency && scenarios.length === 0) throw new Error('--latency sends the first of --scenarios: name one');
 const openStreamTokens = 15;

@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { benchPaths, startLessllm, startOtlpSink, startUpstream, type Contender, type LessllmRuntime } from './contenders.ts';
 import { collectionsIn, gcLogEnvironment, gcLogOf } from './gc-log.ts';
 import { cpuTimeMs, stopAll } from './processes.ts';
-import { throughputScenarios, usageCountingScenarios } from './scenarios.ts';
+import { namedScenarios } from './scenarios.ts';
 import { median } from './stats.ts';
 import { runWrk } from './wrk.ts';
 
@@ -41,9 +41,8 @@ const { values } = parseArgs({
     parts: { type: 'boolean' },
   },
 });
-const knownScenarios = [...throughputScenarios, ...usageCountingScenarios];
-const scenario = knownScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
-if (!scenario) throw new Error(`--scenario ${values.scenario}: one of ${knownScenarios.map((candidate) => candidate.id).join(', ')}`);
+const scenario = namedScenarios.find((candidate) => candidate.id === (values.scenario ?? 'json'));
+if (!scenario) throw new Error(`--scenario ${values.scenario}: one of ${namedScenarios.map((candidate) => candidate.id).join(', ')}`);
 const rounds = Number(values.rounds ?? 3);
 const seconds = Number(values.seconds ?? 5);
 const runtime = (values.runtime ?? 'bun') as LessllmRuntime;

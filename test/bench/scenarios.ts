@@ -61,6 +61,9 @@ export const usageCountingScenarios: readonly Scenario[] = [
   },
 ];
 
+/** Every scenario a load tool can be asked for by name (`ab.ts --scenarios`, `cpu-by-thread.ts --scenario`). */
+export const namedScenarios: readonly Scenario[] = [...throughputScenarios, ...usageCountingScenarios];
+
 /** Paced streams for time to first token and per-chunk delay: 20 ms to the first token, then one every 2 ms. */
 export const pacedScenarios: readonly Scenario[] = [
   { id: 'stream20', title: 'passthrough', stream: true, upstream: 'openai', model: 'gpt-bench-c50-f20-d2' },
